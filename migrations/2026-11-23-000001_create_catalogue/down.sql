@@ -1,0 +1,3 @@
+DROP TABLE articles;
+DROP TABLE authors;
+DROP TABLE site;

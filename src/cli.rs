@@ -1,0 +1,190 @@
+//! The `engfeed` command line: `serve`, `migrate`, `import`, `feeds`.
+
+use std::io::Write;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use anyhow::Context;
+use clap::{Args, Parser, Subcommand};
+
+use crate::config::{DatabaseUrl, Settings};
+use crate::db;
+use crate::domain::{Catalogue, FeedScope, Level, PublicUrl, Site};
+use crate::feeds::FeedFormat;
+use crate::startup::Application;
+
+const EXAMPLES: &str = "\
+Examples:
+  DATABASE_URL=$(scripts/ensure-postgres) engfeed serve
+  engfeed migrate --database-url postgres://engfeed:secret@127.0.0.1:5432/engfeed
+  engfeed import seed/stripe-articles.json
+  engfeed feeds --public-url https://feeds.example.com";
+
+#[derive(Debug, Parser)]
+#[command(name = "engfeed", version, about = "Engineering articles in PostgreSQL, published as RSS and Atom feeds.", after_help = EXAMPLES)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Apply pending migrations, then serve feeds and pages over HTTP.
+    Serve(ServeArgs),
+    /// Apply pending database migrations.
+    Migrate(DatabaseArgs),
+    /// Import a catalogue (JSON array of articles); importing the same file again changes nothing.
+    Import(ImportArgs),
+    /// Print the URL of every published feed, one per line.
+    Feeds(FeedsArgs),
+}
+
+#[derive(Debug, Args)]
+struct DatabaseArgs {
+    /// PostgreSQL URL, postgres://USER:PASSWORD@HOST:PORT/DATABASE (scripts/ensure-postgres prints one).
+    #[arg(long, env = "DATABASE_URL", hide_env_values = true)]
+    database_url: DatabaseUrl,
+}
+
+#[derive(Debug, Args)]
+struct PublicArgs {
+    /// Address to listen on.
+    #[arg(long, env = "ENGFEED_BIND", default_value = "127.0.0.1:8080")]
+    bind: SocketAddr,
+    /// The URL readers reach this service at; every link in feeds is built from it. Default: http://BIND.
+    #[arg(long, env = "ENGFEED_PUBLIC_URL")]
+    public_url: Option<PublicUrl>,
+}
+
+#[derive(Debug, Args)]
+struct ServeArgs {
+    #[command(flatten)]
+    database: DatabaseArgs,
+    #[command(flatten)]
+    public: PublicArgs,
+    /// Database connections shared by all workers.
+    #[arg(long, env = "ENGFEED_DB_POOL_SIZE", default_value_t = 10, value_parser = clap::value_parser!(u16).range(1..=1000))]
+    db_pool_size: u16,
+    /// HTTP worker threads. Default: one per CPU core.
+    #[arg(long, env = "ENGFEED_WORKERS", value_parser = clap::value_parser!(u16).range(1..=256))]
+    workers: Option<u16>,
+}
+
+#[derive(Debug, Args)]
+struct ImportArgs {
+    #[command(flatten)]
+    database: DatabaseArgs,
+    /// The catalogue file, in the format of seed/stripe-articles.json.
+    file: PathBuf,
+}
+
+#[derive(Debug, Args)]
+struct FeedsArgs {
+    #[command(flatten)]
+    database: DatabaseArgs,
+    #[command(flatten)]
+    public: PublicArgs,
+}
+
+impl Cli {
+    pub async fn run(self) -> anyhow::Result<()> {
+        match self.command {
+            Command::Serve(args) => serve(args).await,
+            Command::Migrate(args) => migrate(&args.database_url).await,
+            Command::Import(args) => import(&args.database.database_url, &args.file).await,
+            Command::Feeds(args) => list_feeds(&args.database.database_url, &args.public).await,
+        }
+    }
+}
+
+async fn serve(args: ServeArgs) -> anyhow::Result<()> {
+    check_reachable(&args.database.database_url).await?;
+    let settings = Settings {
+        database_url: args.database.database_url,
+        bind: args.public.bind,
+        public_url: args.public.public_url,
+        db_pool_size: usize::from(args.db_pool_size),
+        workers: args.workers.map(usize::from),
+    };
+    let app = Application::build(settings).await?;
+    tracing::info!(public_url = %app.public_url(), port = app.port(), "serving; feeds at {}", app.public_url().join("/feed.atom"));
+    app.run_until_stopped().await?;
+    Ok(())
+}
+
+async fn migrate(database_url: &DatabaseUrl) -> anyhow::Result<()> {
+    check_reachable(database_url).await?;
+    let applied = db::run_migrations(database_url.expose()).await?;
+    if applied.is_empty() {
+        println!("migrations: the database is up to date");
+    }
+    for name in applied {
+        println!("migrations: applied {name}");
+    }
+    Ok(())
+}
+
+async fn import(database_url: &DatabaseUrl, file: &std::path::Path) -> anyhow::Result<()> {
+    let bytes = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
+    let catalogue = Catalogue::from_json(&bytes)
+        .map_err(|e| anyhow::anyhow!("{}: {e}; nothing was imported", file.display()))?;
+    check_reachable(database_url).await?;
+    db::run_migrations(database_url.expose()).await?;
+    let mut conn = db::connect(database_url.expose()).await?;
+    let report = db::import::import(&mut conn, &catalogue.articles, chrono::Utc::now()).await?;
+    println!(
+        "imported {}: {} created, {} updated, {} unchanged",
+        file.display(),
+        report.created,
+        report.updated,
+        report.unchanged
+    );
+    Ok(())
+}
+
+async fn list_feeds(database_url: &DatabaseUrl, public: &PublicArgs) -> anyhow::Result<()> {
+    check_reachable(database_url).await?;
+    let mut conn = db::connect(database_url.expose()).await?;
+    let identity = db::site::load(&mut conn)
+        .await
+        .context("reading the site identity (run `engfeed migrate` first)")?;
+    let public_url = match &public.public_url {
+        Some(url) => url.clone(),
+        None => format!("http://{}", public.bind)
+            .parse()
+            .map_err(anyhow::Error::msg)?,
+    };
+    let site = Site {
+        public_url,
+        site_id: identity.site_id,
+        created_at: identity.created_at,
+    };
+    let authors = db::authors::list_published(&mut conn).await?;
+    let scopes = std::iter::once(FeedScope::All)
+        .chain(Level::ALL.map(FeedScope::Level))
+        .chain(authors.into_iter().map(FeedScope::Author));
+    let mut out = std::io::stdout().lock();
+    for scope in scopes {
+        for format in FeedFormat::ALL {
+            match writeln!(out, "{}", site.feed_url(&scope, format.extension())) {
+                // The reader (`| head`) has seen enough.
+                Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => return Ok(()),
+                other => other?,
+            }
+        }
+    }
+    Ok(())
+}
+
+/// One clear line instead of a driver error when no server answers.
+async fn check_reachable(database_url: &DatabaseUrl) -> anyhow::Result<()> {
+    match db::connect(database_url.expose()).await {
+        Ok(_) => Ok(()),
+        Err(e) => anyhow::bail!(
+            "cannot connect to PostgreSQL at {database_url}: {}\n  \
+             start one with `scripts/ensure-postgres` (it prints a DATABASE_URL to use), \
+             or point DATABASE_URL at a running server",
+            e.to_string().trim()
+        ),
+    }
+}

@@ -1,0 +1,96 @@
+//! Settings, read from flags with environment fall-backs (see `cli`). Passed explicitly,
+//! never global, so tests can build an application with their own values.
+
+use std::fmt;
+use std::net::SocketAddr;
+use std::str::FromStr;
+
+use crate::domain::PublicUrl;
+
+/// A PostgreSQL connection URL. Shown with its password masked, so it can appear in
+/// logs and error messages.
+#[derive(Clone, PartialEq, Eq)]
+pub struct DatabaseUrl(url::Url);
+
+impl DatabaseUrl {
+    /// The URL with its password, for the driver only.
+    pub fn expose(&self) -> &str {
+        self.0.as_str()
+    }
+
+    /// A copy naming another database on the same server (tests, tooling).
+    pub fn with_database(&self, name: &str) -> DatabaseUrl {
+        let mut url = self.0.clone();
+        url.set_path(name);
+        DatabaseUrl(url)
+    }
+}
+
+impl FromStr for DatabaseUrl {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let url = url::Url::parse(s).map_err(|e| {
+            format!("not a URL ({e}); expected postgres://USER:PASSWORD@HOST:PORT/DATABASE")
+        })?;
+        if !matches!(url.scheme(), "postgres" | "postgresql") {
+            return Err(
+                "must start with postgres:// (postgres://USER:PASSWORD@HOST:PORT/DATABASE)".into(),
+            );
+        }
+        Ok(Self(url))
+    }
+}
+
+impl fmt::Display for DatabaseUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut shown = self.0.clone();
+        if shown.password().is_some() {
+            // Only fails for URLs that cannot have a password, which this one has.
+            let _ = shown.set_password(Some("***"));
+        }
+        f.write_str(shown.as_str())
+    }
+}
+
+impl fmt::Debug for DatabaseUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "DatabaseUrl({self})")
+    }
+}
+
+/// Everything `engfeed serve` needs.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub database_url: DatabaseUrl,
+    /// Port 0 picks a free port (tests).
+    pub bind: SocketAddr,
+    /// `None`: `http://` + the bound address.
+    pub public_url: Option<PublicUrl>,
+    pub db_pool_size: usize,
+    /// `None`: one per CPU core.
+    pub workers: Option<usize>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn database_url_masks_its_password() {
+        let url: DatabaseUrl = "postgres://engfeed:s3cret@127.0.0.1:5432/engfeed"
+            .parse()
+            .unwrap();
+        assert_eq!(
+            url.to_string(),
+            "postgres://engfeed:***@127.0.0.1:5432/engfeed"
+        );
+        assert!(!format!("{url:?}").contains("s3cret"));
+        assert!(url.expose().contains("s3cret"));
+        assert_eq!(
+            url.with_database("other").to_string(),
+            "postgres://engfeed:***@127.0.0.1:5432/other"
+        );
+        assert!("mysql://x/y".parse::<DatabaseUrl>().is_err());
+    }
+}

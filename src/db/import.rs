@@ -1,0 +1,183 @@
+//! Catalogue import: one transaction that creates, updates or leaves alone each article.
+
+use std::collections::{BTreeSet, HashMap};
+
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use uuid::Uuid;
+
+use super::authors;
+use super::level_sql::DbLevel;
+use super::models::ArticleRow;
+use super::schema::articles;
+use crate::domain::NewArticle;
+
+/// What an import did, article by article.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct ImportReport {
+    pub created: usize,
+    pub updated: usize,
+    pub unchanged: usize,
+}
+
+/// The values an article row should hold; both the insert and the update write these.
+#[derive(Debug, Insertable, AsChangeset)]
+#[diesel(table_name = articles, treat_none_as_null = true)]
+struct ArticleValues<'a> {
+    title: &'a str,
+    summary: &'a str,
+    content_html: Option<&'a str>,
+    url: Option<&'a str>,
+    author_id: Option<i64>,
+    level: DbLevel,
+    read_minutes: Option<i32>,
+    includes_code: bool,
+    has_summary: bool,
+    source: &'a str,
+    published_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Insertable)]
+#[diesel(table_name = articles)]
+struct ArticleInsert<'a> {
+    public_id: Uuid,
+    import_key: String,
+    #[diesel(embed)]
+    values: ArticleValues<'a>,
+}
+
+/// PostgreSQL takes at most 65,535 bind parameters per statement; 14 columns a row.
+const INSERT_CHUNK: usize = 2_000;
+
+/// Imports `articles` (newest first) all or nothing. Articles are matched by public id,
+/// else by import key; `now` is the publication time of new articles that carry none.
+///
+/// New articles are inserted oldest first, so when they share `now` the id, which breaks
+/// ties in every feed's order, keeps the listing order.
+pub async fn import(
+    conn: &mut AsyncPgConnection,
+    catalogue: &[NewArticle],
+    now: DateTime<Utc>,
+) -> QueryResult<ImportReport> {
+    conn.transaction(async |conn| {
+        let names: BTreeSet<_> = catalogue.iter().filter_map(|a| a.author.as_ref()).collect();
+        let author_ids = authors::ensure(conn, &names).await?;
+        let existing = load_matches(conn, catalogue).await?;
+
+        let mut report = ImportReport::default();
+        let mut inserts = Vec::new();
+        for article in catalogue.iter().rev() {
+            let author_id = article
+                .author
+                .as_ref()
+                .map(|name| author_ids[name.as_ref()]);
+            let key = article.import_key();
+            let row = article
+                .public_id
+                .and_then(|id| existing.by_public_id.get(&id))
+                .or_else(|| existing.by_import_key.get(&key));
+            match row {
+                None => {
+                    let published_at = article.published_at.unwrap_or(now);
+                    let updated_at = article.updated_at.unwrap_or(published_at);
+                    inserts.push(ArticleInsert {
+                        public_id: article.public_id.unwrap_or_else(Uuid::new_v4),
+                        import_key: key,
+                        values: values_of(article, author_id, published_at, updated_at),
+                    });
+                }
+                Some(row) if is_unchanged(row, article, author_id) => report.unchanged += 1,
+                Some(row) => {
+                    let published_at = article.published_at.unwrap_or(row.published_at);
+                    let updated_at = article.updated_at.unwrap_or(now);
+                    diesel::update(articles::table.find(row.id))
+                        .set(values_of(article, author_id, published_at, updated_at))
+                        .execute(conn)
+                        .await?;
+                    report.updated += 1;
+                }
+            }
+        }
+        for chunk in inserts.chunks(INSERT_CHUNK) {
+            report.created += diesel::insert_into(articles::table)
+                .values(chunk)
+                .execute(conn)
+                .await?;
+        }
+        Ok(report)
+    })
+    .await
+}
+
+fn values_of<'a>(
+    article: &'a NewArticle,
+    author_id: Option<i64>,
+    published_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+) -> ArticleValues<'a> {
+    ArticleValues {
+        title: article.title.as_ref(),
+        summary: article.summary.as_ref(),
+        content_html: article.content_html.as_ref().map(AsRef::as_ref),
+        url: article.url.as_ref().map(AsRef::as_ref),
+        author_id,
+        level: DbLevel(article.level),
+        read_minutes: article.read_minutes.map(|m| i32::from(m.get())),
+        includes_code: article.includes_code,
+        has_summary: article.has_summary,
+        source: article.source.as_ref(),
+        published_at,
+        updated_at,
+    }
+}
+
+/// Dates the catalogue leaves out keep their stored values, so they never count as a change.
+fn is_unchanged(row: &ArticleRow, article: &NewArticle, author_id: Option<i64>) -> bool {
+    row.title == article.title.as_ref()
+        && row.summary == article.summary.as_ref()
+        && row.content_html.as_deref() == article.content_html.as_ref().map(AsRef::as_ref)
+        && row.url.as_deref() == article.url.as_ref().map(AsRef::as_ref)
+        && row.author_id == author_id
+        && row.level.0 == article.level
+        && row.read_minutes == article.read_minutes.map(|m| i32::from(m.get()))
+        && row.includes_code == article.includes_code
+        && row.has_summary == article.has_summary
+        && row.source == article.source.as_ref()
+        && article.published_at.is_none_or(|d| d == row.published_at)
+        && article.updated_at.is_none_or(|d| d == row.updated_at)
+}
+
+struct Matches {
+    by_public_id: HashMap<Uuid, ArticleRow>,
+    by_import_key: HashMap<String, ArticleRow>,
+}
+
+async fn load_matches(
+    conn: &mut AsyncPgConnection,
+    catalogue: &[NewArticle],
+) -> QueryResult<Matches> {
+    let ids: Vec<Uuid> = catalogue.iter().filter_map(|a| a.public_id).collect();
+    let keys: Vec<String> = catalogue.iter().map(NewArticle::import_key).collect();
+    let rows: Vec<(ArticleRow, Option<String>)> = articles::table
+        .filter(
+            articles::public_id
+                .eq_any(&ids)
+                .or(articles::import_key.eq_any(&keys)),
+        )
+        .select((ArticleRow::as_select(), articles::import_key))
+        .load(conn)
+        .await?;
+    let mut matches = Matches {
+        by_public_id: HashMap::new(),
+        by_import_key: HashMap::new(),
+    };
+    for (row, key) in rows {
+        if let Some(key) = key {
+            matches.by_import_key.insert(key, row.clone());
+        }
+        matches.by_public_id.insert(row.public_id, row);
+    }
+    Ok(matches)
+}

@@ -1,0 +1,79 @@
+//! Everything that talks to PostgreSQL. Functions here take a connection and return
+//! `QueryResult`s of domain types; no HTTP types cross this line.
+
+pub mod articles;
+pub mod authors;
+pub mod import;
+mod level_sql;
+mod models;
+mod schema;
+pub mod site;
+
+use std::time::Duration;
+
+use diesel::Connection;
+use diesel_async::AsyncPgConnection;
+use diesel_async::async_connection_wrapper::AsyncConnectionWrapper;
+use diesel_async::pooled_connection::AsyncDieselConnectionManager;
+use diesel_async::pooled_connection::deadpool::{BuildError, Object, Pool};
+use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
+
+pub use diesel::result::{ConnectionError, Error as QueryError, QueryResult};
+pub use diesel_async::pooled_connection::deadpool::PoolError;
+
+/// The server went away mid-query (restart, failover, network).
+pub fn is_connection_lost(error: &QueryError) -> bool {
+    matches!(
+        error,
+        QueryError::DatabaseError(diesel::result::DatabaseErrorKind::ClosedConnection, _)
+    )
+}
+
+/// The pool shared by every worker.
+pub type DbPool = Pool<AsyncPgConnection>;
+/// A pooled connection; dereferences to `AsyncPgConnection`.
+pub type DbConn = Object<AsyncPgConnection>;
+
+pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("./migrations");
+
+/// Builds the pool. Connections open lazily; a request that waits longer than
+/// `wait_timeout` for one gets an error (answered as 503) instead of hanging.
+pub fn build_pool(database_url: &str, max_size: usize) -> Result<DbPool, BuildError> {
+    let manager = AsyncDieselConnectionManager::<AsyncPgConnection>::new(database_url);
+    Pool::builder(manager)
+        .max_size(max_size)
+        .runtime(deadpool::Runtime::Tokio1)
+        .wait_timeout(Some(Duration::from_secs(5)))
+        .create_timeout(Some(Duration::from_secs(5)))
+        .recycle_timeout(Some(Duration::from_secs(5)))
+        .build()
+}
+
+/// Opens one connection outside the pool (CLI commands, tests).
+pub async fn connect(database_url: &str) -> Result<AsyncPgConnection, ConnectionError> {
+    use diesel_async::AsyncConnection;
+    AsyncPgConnection::establish(database_url).await
+}
+
+/// Applies pending migrations and returns the names of those applied.
+///
+/// diesel's migration harness is synchronous, and diesel-async's own harness uses
+/// `block_in_place`, which panics on actix's single-threaded runtimes; so the sync
+/// wrapper runs on a blocking thread.
+pub async fn run_migrations(database_url: &str) -> anyhow::Result<Vec<String>> {
+    let database_url = database_url.to_owned();
+    tokio::task::spawn_blocking(move || {
+        let mut conn = AsyncConnectionWrapper::<AsyncPgConnection>::establish(&database_url)?;
+        let applied = conn
+            .run_pending_migrations(MIGRATIONS)
+            .map_err(|e| anyhow::anyhow!("migration failed: {e}"))?;
+        Ok(applied.iter().map(ToString::to_string).collect())
+    })
+    .await?
+}
+
+/// A round trip to the server (readiness checks).
+pub async fn ping(conn: &mut AsyncPgConnection) -> QueryResult<()> {
+    use diesel_async::RunQueryDsl;
+    diesel::sql_query("SELECT 1").execute(conn).await.map(drop)
+}

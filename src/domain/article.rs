@@ -1,0 +1,217 @@
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
+
+use super::text::bounded_text;
+use super::{AuthorName, AuthorSlug, FieldError, Level};
+
+/// 1 to 300 characters.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ArticleTitle(String);
+
+impl ArticleTitle {
+    pub const MAX_CHARS: usize = 300;
+
+    pub fn parse(field: &str, value: &str) -> Result<Self, FieldError> {
+        bounded_text(field, value, 1, Self::MAX_CHARS).map(Self)
+    }
+}
+
+/// Up to 10,000 characters; may be empty.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Summary(String);
+
+impl Summary {
+    pub const MAX_CHARS: usize = 10_000;
+
+    pub fn parse(field: &str, value: &str) -> Result<Self, FieldError> {
+        bounded_text(field, value, 0, Self::MAX_CHARS).map(Self)
+    }
+}
+
+/// The company or blog an article comes from ("Stripe"): 1 to 200 characters.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Source(String);
+
+impl Source {
+    pub const MAX_CHARS: usize = 200;
+
+    pub fn parse(field: &str, value: &str) -> Result<Self, FieldError> {
+        bounded_text(field, value, 1, Self::MAX_CHARS).map(Self)
+    }
+}
+
+/// An absolute http(s) URL of at most 2,048 characters.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ArticleUrl(String);
+
+impl ArticleUrl {
+    pub const MAX_CHARS: usize = 2048;
+
+    pub fn parse(field: &str, value: &str) -> Result<Self, FieldError> {
+        let value = value.trim();
+        if value.len() > Self::MAX_CHARS {
+            return Err(FieldError::new(
+                field,
+                format!("must be at most {} characters", Self::MAX_CHARS),
+            ));
+        }
+        let url = url::Url::parse(value)
+            .map_err(|e| FieldError::new(field, format!("must be an absolute URL ({e})")))?;
+        if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
+            return Err(FieldError::new(field, "must be an http:// or https:// URL"));
+        }
+        Ok(Self(url.into()))
+    }
+}
+
+/// Article body HTML, cleaned with an allow-list so it is safe to show in readers and
+/// pages: scripts, event handlers and unknown tags are removed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ContentHtml(String);
+
+impl ContentHtml {
+    pub const MAX_BYTES: usize = 256 * 1024;
+
+    pub fn parse(field: &str, value: &str) -> Result<Self, FieldError> {
+        if value.len() > Self::MAX_BYTES {
+            return Err(FieldError::new(field, "must be at most 256 KiB"));
+        }
+        if value.contains('\0') {
+            return Err(FieldError::new(field, "must not contain the NUL character"));
+        }
+        Ok(Self(ammonia::clean(value)))
+    }
+}
+
+/// Minutes to read: 1 to 600.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ReadMinutes(u16);
+
+impl ReadMinutes {
+    pub const MAX: u16 = 600;
+
+    pub fn parse(field: &str, value: i64) -> Result<Self, FieldError> {
+        match u16::try_from(value) {
+            Ok(minutes @ 1..=Self::MAX) => Ok(Self(minutes)),
+            _ => Err(FieldError::new(
+                field,
+                format!(
+                    "must be a whole number from 1 to {} (got {value})",
+                    Self::MAX
+                ),
+            )),
+        }
+    }
+
+    pub fn get(self) -> u16 {
+        self.0
+    }
+}
+
+macro_rules! text_accessors {
+    ($($ty:ty),*) => {$(
+        impl AsRef<str> for $ty {
+            fn as_ref(&self) -> &str {
+                &self.0
+            }
+        }
+    )*};
+}
+text_accessors!(ArticleTitle, Summary, Source, ArticleUrl, ContentHtml);
+
+/// An article as an import or an admin submits it, every field already validated.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewArticle {
+    /// Set when the article already has a public id elsewhere (an export being re-imported).
+    pub public_id: Option<Uuid>,
+    pub title: ArticleTitle,
+    pub summary: Summary,
+    pub content_html: Option<ContentHtml>,
+    pub url: Option<ArticleUrl>,
+    pub author: Option<AuthorName>,
+    pub level: Level,
+    pub read_minutes: Option<ReadMinutes>,
+    pub includes_code: bool,
+    pub has_summary: bool,
+    pub source: Source,
+    /// `None`: the time of the import or request.
+    pub published_at: Option<DateTime<Utc>>,
+    /// `None`: the time of the change.
+    pub updated_at: Option<DateTime<Utc>>,
+}
+
+impl NewArticle {
+    /// How a later import recognises this article when the catalogue carries no id:
+    /// its URL when it has one, else its source and title (the seed listing has no links).
+    pub fn import_key(&self) -> String {
+        match &self.url {
+            Some(url) => url.as_ref().to_owned(),
+            None => format!("{}\n{}", self.source.as_ref(), self.title.as_ref()),
+        }
+    }
+}
+
+/// The author of an article, as feeds and pages show it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuthorRef {
+    pub name: String,
+    pub slug: AuthorSlug,
+}
+
+/// A stored, live article, as feeds and pages read it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Article {
+    pub public_id: Uuid,
+    pub title: String,
+    pub summary: String,
+    pub content_html: Option<String>,
+    pub url: Option<String>,
+    pub author: Option<AuthorRef>,
+    pub level: Level,
+    pub read_minutes: Option<u16>,
+    pub includes_code: bool,
+    pub has_summary: bool,
+    pub source: String,
+    pub published_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn read_minutes_bounds() {
+        assert!(ReadMinutes::parse("read_minutes", 0).is_err());
+        assert_eq!(ReadMinutes::parse("read_minutes", 1).unwrap().get(), 1);
+        assert_eq!(ReadMinutes::parse("read_minutes", 600).unwrap().get(), 600);
+        assert!(ReadMinutes::parse("read_minutes", 601).is_err());
+        assert!(ReadMinutes::parse("read_minutes", -5).is_err());
+        assert!(ReadMinutes::parse("read_minutes", i64::MAX).is_err());
+    }
+
+    #[test]
+    fn urls_must_be_absolute_http() {
+        assert!(ArticleUrl::parse("url", "https://stripe.com/blog/x").is_ok());
+        for bad in [
+            "/blog/x",
+            "javascript:alert(1)",
+            "ftp://x.org/a",
+            "https://",
+        ] {
+            assert!(ArticleUrl::parse("url", bad).is_err(), "{bad}");
+        }
+        let long = format!("https://x.org/{}", "a".repeat(2048));
+        assert!(ArticleUrl::parse("url", &long).is_err());
+    }
+
+    #[test]
+    fn content_html_is_sanitized() {
+        let html = ContentHtml::parse(
+            "content_html",
+            "<p onclick=\"x()\">Hi<script>alert(1)</script></p>",
+        )
+        .unwrap();
+        assert_eq!(html.as_ref(), "<p>Hi</p>");
+    }
+}

@@ -1,0 +1,40 @@
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
+
+use super::{FeedScope, PublicUrl};
+
+/// This installation: where readers reach it, and the identity its feed ids derive from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Site {
+    pub public_url: PublicUrl,
+    /// Minted once per database; feed ids stay the same when the host name changes.
+    pub site_id: Uuid,
+    /// The `updated` time of a feed that has no items yet.
+    pub created_at: DateTime<Utc>,
+}
+
+impl Site {
+    /// The page of one article on this service; the link of articles without a URL.
+    pub fn article_permalink(&self, public_id: Uuid) -> String {
+        self.public_url.join(&format!("/articles/{public_id}"))
+    }
+
+    pub fn page_url(&self, scope: &FeedScope) -> String {
+        self.public_url.join(&scope.page_path())
+    }
+
+    pub fn feed_url(&self, scope: &FeedScope, extension: &str) -> String {
+        self.public_url.join(&scope.feed_path(extension))
+    }
+
+    /// `urn:uuid:` id of a scope's feed, the same in every format and on every host.
+    pub fn feed_id(&self, scope: &FeedScope) -> String {
+        let id = Uuid::new_v5(&self.site_id, scope.page_path().as_bytes());
+        format!("urn:uuid:{id}")
+    }
+}
+
+/// The id of an article in every feed, forever: `urn:uuid:<public id>`.
+pub fn article_feed_id(public_id: Uuid) -> String {
+    format!("urn:uuid:{public_id}")
+}

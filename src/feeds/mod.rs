@@ -1,0 +1,166 @@
+//! Pure rendering of articles into feed documents: no I/O, no HTTP.
+//!
+//! Every text that reaches a document goes through [`xml_text`], which drops the
+//! characters XML 1.0 forbids; the writers escape the rest (`<`, `&`, `]]>`).
+
+mod atom;
+mod rss;
+
+use std::borrow::Cow;
+
+use chrono::{DateTime, Utc};
+
+use crate::domain::{Article, FeedLimit, FeedScope, Site, strip_xml_forbidden};
+
+/// A syndication format engfeed publishes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum FeedFormat {
+    Rss,
+    Atom,
+}
+
+impl FeedFormat {
+    pub const ALL: [FeedFormat; 2] = [FeedFormat::Rss, FeedFormat::Atom];
+
+    /// The file extension in feed URLs (`/feed.rss`).
+    pub fn extension(self) -> &'static str {
+        match self {
+            FeedFormat::Rss => "rss",
+            FeedFormat::Atom => "atom",
+        }
+    }
+
+    pub fn media_type(self) -> &'static str {
+        match self {
+            FeedFormat::Rss => "application/rss+xml",
+            FeedFormat::Atom => "application/atom+xml",
+        }
+    }
+
+    pub fn content_type(self) -> &'static str {
+        match self {
+            FeedFormat::Rss => "application/rss+xml; charset=utf-8",
+            FeedFormat::Atom => "application/atom+xml; charset=utf-8",
+        }
+    }
+}
+
+/// The feed's writer failed; the document is not served half-written.
+#[derive(Debug, thiserror::Error)]
+pub enum RenderError {
+    #[error("writing RSS failed: {0}")]
+    Rss(#[from] ::rss::Error),
+    #[error("writing Atom failed: {0}")]
+    Atom(#[from] ::atom_syndication::Error),
+}
+
+/// What every format needs to know besides the items.
+pub struct FeedContext<'a> {
+    pub site: &'a Site,
+    pub scope: &'a FeedScope,
+    pub limit: FeedLimit,
+}
+
+impl FeedContext<'_> {
+    /// The canonical URL of this very document: its `rel="self"` link.
+    pub fn self_url(&self, format: FeedFormat) -> String {
+        let url = self.site.feed_url(self.scope, format.extension());
+        if self.limit == FeedLimit::default() {
+            url
+        } else {
+            format!("{url}?limit={}", self.limit.get())
+        }
+    }
+
+    pub fn title(&self) -> String {
+        format!("engfeed: {}", xml_text(&self.scope.describe()))
+    }
+
+    pub fn description(&self) -> String {
+        format!(
+            "Engineering articles on engfeed: {}, newest first.",
+            xml_text(&self.scope.describe())
+        )
+    }
+
+    /// The newest update among the items, so an unchanged feed renders to the same bytes.
+    pub fn updated(&self, articles: &[Article]) -> DateTime<Utc> {
+        articles
+            .iter()
+            .map(|a| a.updated_at)
+            .max()
+            .unwrap_or(self.site.created_at)
+    }
+
+    /// The article's own URL, else its permalink on this service.
+    pub fn article_link(&self, article: &Article) -> String {
+        match &article.url {
+            Some(url) => url.clone(),
+            None => self.site.article_permalink(article.public_id),
+        }
+    }
+
+    /// Category scheme URLs, one per facet.
+    pub fn scheme(&self, facet: &str) -> String {
+        self.site.public_url.join(&format!("/{facet}/"))
+    }
+}
+
+pub const LANGUAGE: &str = "en";
+pub const GENERATOR: &str = "engfeed";
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// Text as it may appear in an XML document.
+pub fn xml_text(text: &str) -> Cow<'_, str> {
+    strip_xml_forbidden(text)
+}
+
+/// Renders `articles` (newest first) in `format`.
+pub fn render(
+    format: FeedFormat,
+    context: &FeedContext<'_>,
+    articles: &[Article],
+) -> Result<Vec<u8>, RenderError> {
+    match format {
+        FeedFormat::Rss => rss::render(context, articles),
+        FeedFormat::Atom => atom::render(context, articles),
+    }
+}
+
+/// The categories every item carries, in both XML formats: level, source, and the
+/// reading facts, each under its own scheme.
+struct ItemCategory {
+    facet: &'static str,
+    term: String,
+    label: String,
+}
+
+fn item_categories(article: &Article) -> Vec<ItemCategory> {
+    let mut categories = vec![
+        ItemCategory {
+            facet: "levels",
+            term: article.level.as_str().to_owned(),
+            label: article.level.label().to_owned(),
+        },
+        ItemCategory {
+            facet: "sources",
+            term: xml_text(&article.source).into_owned(),
+            label: xml_text(&article.source).into_owned(),
+        },
+    ];
+    if let Some(minutes) = article.read_minutes {
+        categories.push(ItemCategory {
+            facet: "read-time",
+            term: format!("{minutes}-minutes"),
+            label: format!("{minutes} min read"),
+        });
+    }
+    if article.includes_code {
+        categories.push(ItemCategory {
+            facet: "tags",
+            term: "includes-code".to_owned(),
+            label: "Includes code".to_owned(),
+        });
+    }
+    categories
+}

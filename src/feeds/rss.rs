@@ -1,0 +1,70 @@
+use rss::extension::atom::{AtomExtension, Link};
+use rss::extension::dublincore::DublinCoreExtension;
+use rss::{Category, Channel, Guid, Item};
+
+use super::{
+    FeedContext, FeedFormat, GENERATOR, LANGUAGE, RenderError, VERSION, item_categories, xml_text,
+};
+use crate::domain::{Article, article_feed_id};
+
+pub(super) fn render(
+    context: &FeedContext<'_>,
+    articles: &[Article],
+) -> Result<Vec<u8>, RenderError> {
+    let self_link = Link {
+        href: context.self_url(FeedFormat::Rss),
+        rel: "self".to_owned(),
+        mime_type: Some(FeedFormat::Rss.media_type().to_owned()),
+        ..Link::default()
+    };
+    let channel = Channel {
+        title: context.title(),
+        link: context.site.page_url(context.scope),
+        description: context.description(),
+        language: Some(LANGUAGE.to_owned()),
+        last_build_date: Some(context.updated(articles).to_rfc2822()),
+        generator: Some(format!("{GENERATOR} {VERSION}")),
+        docs: Some("https://www.rssboard.org/rss-specification".to_owned()),
+        atom_ext: Some(AtomExtension {
+            links: vec![self_link],
+        }),
+        items: articles.iter().map(|a| item(context, a)).collect(),
+        ..Channel::default()
+    };
+    Ok(channel.write_to(Vec::new())?)
+}
+
+fn item(context: &FeedContext<'_>, article: &Article) -> Item {
+    let categories = item_categories(article)
+        .into_iter()
+        .map(|c| Category {
+            name: c.term,
+            domain: Some(context.scheme(c.facet)),
+        })
+        .collect();
+    // RSS <author> must be an e-mail address; a name alone goes in dc:creator.
+    let creator = article.author.as_ref().map(|author| DublinCoreExtension {
+        creators: vec![xml_text(&author.name).into_owned()],
+        ..DublinCoreExtension::default()
+    });
+    Item {
+        title: Some(xml_text(&article.title).into_owned()),
+        link: Some(context.article_link(article)),
+        // <description> holds HTML, so the plain-text summary is escaped to read as written.
+        description: Some(
+            quick_xml::escape::partial_escape(xml_text(&article.summary)).into_owned(),
+        ),
+        content: article
+            .content_html
+            .as_deref()
+            .map(|html| xml_text(html).into_owned()),
+        guid: Some(Guid {
+            value: article_feed_id(article.public_id),
+            permalink: false,
+        }),
+        pub_date: Some(article.published_at.to_rfc2822()),
+        categories,
+        dublin_core_ext: creator,
+        ..Item::default()
+    }
+}

@@ -1,0 +1,17 @@
+//! Thin HTTP adapters: extract, parse into domain types, call `db`, render, respond.
+
+pub mod feeds;
+pub mod health;
+pub mod pages;
+
+use actix_web::web;
+
+use crate::error::AppError;
+use crate::state::AppState;
+
+pub(crate) type State = web::Data<AppState>;
+
+/// Checks out a pooled connection; an exhausted or unreachable pool answers 503.
+pub(crate) async fn connection(state: &AppState) -> Result<crate::db::DbConn, AppError> {
+    Ok(state.pool.get().await?)
+}

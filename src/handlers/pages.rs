@@ -1,0 +1,57 @@
+//! `/`, `/levels/{level}`, `/authors/{slug}`, `/articles/{public id}`.
+
+use actix_web::{HttpResponse, web};
+use uuid::Uuid;
+
+use super::feeds::{parse_level, resolve_author};
+use super::{State, connection};
+use crate::db;
+use crate::domain::{FeedLimit, FeedScope};
+use crate::error::AppError;
+use crate::pages;
+
+pub async fn index(state: State) -> Result<HttpResponse, AppError> {
+    let mut conn = connection(&state).await?;
+    let authors = db::authors::list_published(&mut conn).await?;
+    let articles =
+        db::articles::list_recent(&mut conn, &FeedScope::All, FeedLimit::default()).await?;
+    html(pages::listing(
+        &state.site,
+        &FeedScope::All,
+        &articles,
+        &authors,
+    ))
+}
+
+pub async fn level(state: State, level: web::Path<String>) -> Result<HttpResponse, AppError> {
+    let scope = FeedScope::Level(parse_level(&level)?);
+    listing(&state, scope).await
+}
+
+pub async fn author(state: State, slug: web::Path<String>) -> Result<HttpResponse, AppError> {
+    let scope = resolve_author(&state, &slug).await?;
+    listing(&state, scope).await
+}
+
+pub async fn article(state: State, id: web::Path<String>) -> Result<HttpResponse, AppError> {
+    let unknown = || AppError::NotFound(format!("no article with id '{id}'"));
+    let public_id = Uuid::parse_str(&id).map_err(|_| unknown())?;
+    let mut conn = connection(&state).await?;
+    let article = db::articles::find_live(&mut conn, public_id)
+        .await?
+        .ok_or_else(unknown)?;
+    html(pages::article(&state.site, &article))
+}
+
+async fn listing(state: &State, scope: FeedScope) -> Result<HttpResponse, AppError> {
+    let mut conn = connection(state).await?;
+    let articles = db::articles::list_recent(&mut conn, &scope, FeedLimit::default()).await?;
+    html(pages::listing(&state.site, &scope, &articles, &[]))
+}
+
+fn html(page: Result<String, askama::Error>) -> Result<HttpResponse, AppError> {
+    let body = page.map_err(|e| AppError::Internal(e.into()))?;
+    Ok(HttpResponse::Ok()
+        .content_type("text/html; charset=utf-8")
+        .body(body))
+}

@@ -1,0 +1,20 @@
+//! engfeed: engineering articles in PostgreSQL, published as RSS 2.0 and Atom 1.0 feeds.
+//!
+//! Layers, each depending only on those after it:
+//! - `cli`, `startup`, `routes`, `handlers`: the process and its HTTP surface;
+//! - `feeds`, `pages`: pure rendering of domain values into feed documents and HTML;
+//! - `db`: the only module that speaks SQL (diesel);
+//! - `domain`: validated types, no I/O.
+
+pub mod cli;
+pub mod config;
+pub mod db;
+pub mod domain;
+pub mod error;
+pub mod feeds;
+pub mod handlers;
+pub mod pages;
+pub mod routes;
+pub mod startup;
+pub mod state;
+pub mod telemetry;

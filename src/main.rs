@@ -1,0 +1,17 @@
+use std::process::ExitCode;
+
+use clap::Parser;
+use engfeed::cli::Cli;
+
+#[actix_web::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    engfeed::telemetry::init();
+    match cli.run().await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

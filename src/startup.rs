@@ -1,0 +1,89 @@
+//! Builds the application: migrations, pool, site identity, HTTP server. `main` and the
+//! tests share this path; tests bind port 0 and read the port back.
+
+use std::net::TcpListener;
+
+use actix_web::dev::Server;
+use actix_web::middleware::Logger;
+use actix_web::{App, HttpServer, web};
+use anyhow::Context;
+
+use crate::config::Settings;
+use crate::db;
+use crate::domain::{PublicUrl, Site};
+use crate::state::AppState;
+
+pub struct Application {
+    port: u16,
+    public_url: PublicUrl,
+    server: Server,
+}
+
+impl Application {
+    pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+        let database_url = &settings.database_url;
+        db::run_migrations(database_url.expose())
+            .await
+            .with_context(|| format!("applying migrations to {database_url}"))?;
+        let identity = {
+            let mut conn = db::connect(database_url.expose()).await?;
+            db::site::load(&mut conn)
+                .await
+                .context("reading the site identity")?
+        };
+        let pool = db::build_pool(database_url.expose(), settings.db_pool_size)?;
+
+        let listener = TcpListener::bind(settings.bind).with_context(|| {
+            format!(
+                "cannot listen on {}: is another program using it? Pick another address with --bind or ENGFEED_BIND",
+                settings.bind
+            )
+        })?;
+        let address = listener.local_addr()?;
+        let public_url = match settings.public_url {
+            Some(url) => url,
+            None => format!("http://{address}")
+                .parse()
+                .map_err(|e| anyhow::anyhow!("default public URL: {e}"))?,
+        };
+        let state = web::Data::new(AppState {
+            pool,
+            site: Site {
+                public_url: public_url.clone(),
+                site_id: identity.site_id,
+                created_at: identity.created_at,
+            },
+        });
+
+        let mut server = HttpServer::new(move || {
+            App::new()
+                .wrap(Logger::new(r#"%a "%r" %s %b %Dms"#))
+                .app_data(state.clone())
+                .configure(crate::routes::configure)
+        })
+        // Without it, small responses wait ~40 ms for Nagle's algorithm.
+        .tcp_nodelay(true);
+        if let Some(workers) = settings.workers {
+            server = server.workers(workers);
+        }
+        let server = server.listen(listener)?.run();
+        Ok(Self {
+            port: address.port(),
+            public_url,
+            server,
+        })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub fn public_url(&self) -> &PublicUrl {
+        &self.public_url
+    }
+
+    /// Serves until SIGINT/SIGTERM, then finishes in-flight requests.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}

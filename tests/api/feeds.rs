@@ -1,0 +1,309 @@
+use std::collections::HashSet;
+
+use chrono::DateTime;
+
+use crate::feed_parse::{atom, atom_link, atom_titles, rss, rss_self_link, rss_titles};
+use crate::helpers::TestApp;
+use crate::seed::{self, SeedArticle, slug_of, titles};
+
+/// Every feed of the seed, in both formats, holds exactly the expected articles, newest first.
+#[tokio::test]
+async fn each_feed_holds_exactly_its_seed_articles_newest_first() {
+    let app = TestApp::with_seed().await;
+    let seed = seed::articles();
+    let mut scopes: Vec<(String, Vec<String>)> = vec![("/feed".into(), titles(&seed))];
+    for level in ["beginner", "intermediate", "advanced"] {
+        let expected = titles(seed.iter().filter(|a| a.level == level));
+        scopes.push((format!("/levels/{level}/feed"), expected));
+    }
+    for name in seed::authors() {
+        let expected = titles(
+            seed.iter()
+                .filter(|a| a.author.as_deref() == Some(name.as_str())),
+        );
+        scopes.push((format!("/authors/{}/feed", slug_of(&name)), expected));
+    }
+    for (path, expected) in &scopes {
+        assert!(!expected.is_empty(), "{path}");
+        let channel = rss(&app.feed_body(&format!("{path}.rss?limit=200")).await);
+        assert_eq!(&rss_titles(&channel), expected, "{path}.rss");
+        let feed = atom(&app.feed_body(&format!("{path}.atom?limit=200")).await);
+        assert_eq!(&atom_titles(&feed), expected, "{path}.atom");
+    }
+}
+
+#[tokio::test]
+async fn the_article_without_an_author_is_only_in_the_full_and_level_feeds() {
+    let app = TestApp::with_seed().await;
+    let seed = seed::articles();
+    let orphan: &SeedArticle = seed
+        .iter()
+        .find(|a| a.author.is_none())
+        .expect("seed has one");
+    let full = atom(&app.feed_body("/feed.atom").await);
+    let entry = full
+        .entries
+        .iter()
+        .find(|e| e.title.value == orphan.title)
+        .expect("in full feed");
+    assert!(entry.authors.is_empty());
+    // RFC 4287: with an entry lacking an author, the feed itself names one.
+    assert_eq!(full.authors.len(), 1);
+    let level = rss(&app
+        .feed_body(&format!("/levels/{}/feed.rss", orphan.level))
+        .await);
+    let item = level
+        .items
+        .iter()
+        .find(|i| i.title.as_deref() == Some(&orphan.title))
+        .expect("in level feed");
+    assert!(item.dublin_core_ext.is_none());
+
+    let by_author = atom(&app.feed_body("/authors/james-beswick/feed.atom").await);
+    assert!(
+        by_author.authors.is_empty(),
+        "every entry has an author, so no feed author"
+    );
+}
+
+#[tokio::test]
+async fn rss_carries_the_metadata_readers_need() {
+    let app = TestApp::with_seed().await;
+    let response = app.get("/levels/advanced/feed.rss").await;
+    assert_eq!(
+        response.headers()["content-type"],
+        "application/rss+xml; charset=utf-8"
+    );
+    let channel = rss(&response.text().await.unwrap());
+    assert_eq!(channel.title, "engfeed: Advanced articles");
+    assert_eq!(
+        rss_self_link(&channel),
+        app.url("/levels/advanced/feed.rss")
+    );
+    assert_eq!(channel.link, app.url("/levels/advanced"));
+    assert_eq!(channel.language.as_deref(), Some("en"));
+    assert!(channel.generator.as_deref().unwrap().starts_with("engfeed"));
+    let newest_update = channel
+        .items
+        .iter()
+        .map(|i| DateTime::parse_from_rfc2822(i.pub_date.as_deref().unwrap()).unwrap())
+        .max()
+        .unwrap();
+    let last_build =
+        DateTime::parse_from_rfc2822(channel.last_build_date.as_deref().unwrap()).unwrap();
+    assert_eq!(
+        last_build, newest_update,
+        "nothing was edited, so updated == published"
+    );
+
+    let mut guids = HashSet::new();
+    for item in &channel.items {
+        let guid = item.guid.as_ref().expect("guid");
+        assert!(!guid.permalink, "urn:uuid guids are not links");
+        assert!(guid.value.starts_with("urn:uuid:"), "{}", guid.value);
+        assert!(
+            guids.insert(guid.value.clone()),
+            "duplicate guid {}",
+            guid.value
+        );
+        assert!(item.link.as_deref().unwrap().starts_with(&app.base_url));
+        assert!(item.description.is_some());
+        let pub_date = item.pub_date.as_deref().unwrap();
+        assert!(
+            pub_date.ends_with("+0000"),
+            "RFC 2822 with a numeric zone: {pub_date}"
+        );
+        assert!(DateTime::parse_from_rfc2822(pub_date).is_ok());
+        let creators = &item.dublin_core_ext.as_ref().expect("dc:creator").creators;
+        assert_eq!(creators.len(), 1);
+        assert!(
+            item.author.is_none(),
+            "RSS <author> must be an e-mail address"
+        );
+        let level = item
+            .categories
+            .iter()
+            .find(|c| c.name == "advanced")
+            .expect("level category");
+        assert_eq!(level.domain.as_deref(), Some(app.url("/levels/").as_str()));
+        assert!(item.categories.iter().any(|c| c.name == "Stripe"));
+    }
+}
+
+#[tokio::test]
+async fn atom_carries_the_metadata_readers_need() {
+    let app = TestApp::with_seed().await;
+    let response = app.get("/authors/james-beswick/feed.atom").await;
+    assert_eq!(
+        response.headers()["content-type"],
+        "application/atom+xml; charset=utf-8"
+    );
+    let feed = atom(&response.text().await.unwrap());
+    assert_eq!(feed.title.value, "engfeed: articles by James Beswick");
+    assert!(feed.id.starts_with("urn:uuid:"));
+    assert_eq!(
+        atom_link(&feed, "self"),
+        app.url("/authors/james-beswick/feed.atom")
+    );
+    assert_eq!(
+        atom_link(&feed, "alternate"),
+        app.url("/authors/james-beswick")
+    );
+    assert_eq!(feed.lang.as_deref(), Some("en"));
+    assert!(feed.generator.is_some());
+    assert_eq!(
+        feed.updated,
+        feed.entries.iter().map(|e| e.updated).max().unwrap()
+    );
+    assert_eq!(feed.entries.len(), 11);
+    for entry in &feed.entries {
+        assert!(entry.id.starts_with("urn:uuid:"));
+        assert_eq!(entry.authors[0].name, "James Beswick");
+        assert!(entry.published.is_some());
+        assert!(entry.summary.is_some());
+        assert!(
+            entry
+                .categories
+                .iter()
+                .any(|c| c.scheme.as_deref() == Some(app.url("/levels/").as_str()))
+        );
+        assert_eq!(entry.links[0].rel, "alternate");
+    }
+}
+
+#[tokio::test]
+async fn feed_ids_are_stable_per_scope_and_distinct_between_scopes() {
+    let app = TestApp::with_seed().await;
+    let full = atom(&app.feed_body("/feed.atom").await).id;
+    let full_again = atom(&app.feed_body("/feed.atom?limit=5").await).id;
+    let advanced = atom(&app.feed_body("/levels/advanced/feed.atom").await).id;
+    let beginner = atom(&app.feed_body("/levels/beginner/feed.atom").await).id;
+    assert_eq!(full, full_again);
+    assert_eq!(HashSet::from([&full, &advanced, &beginner]).len(), 3);
+}
+
+#[tokio::test]
+async fn an_unchanged_feed_is_byte_identical_between_requests() {
+    let app = TestApp::with_seed().await;
+    for path in ["/feed.rss", "/feed.atom", "/levels/beginner/feed.atom"] {
+        let first = app.feed_body(path).await;
+        tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+        assert_eq!(first, app.feed_body(path).await, "{path}");
+    }
+}
+
+#[tokio::test]
+async fn limit_narrows_the_feed_and_shows_in_the_self_link() {
+    let app = TestApp::with_seed().await;
+    let seed = seed::articles();
+    let channel = rss(&app.feed_body("/feed.rss?limit=3").await);
+    assert_eq!(rss_titles(&channel), titles(&seed[..3]));
+    assert_eq!(rss_self_link(&channel), app.url("/feed.rss?limit=3"));
+    let feed = atom(&app.feed_body("/feed.atom?limit=200").await);
+    assert_eq!(feed.entries.len(), 50);
+    let default = atom(&app.feed_body("/feed.atom").await);
+    assert_eq!(atom_link(&default, "self"), app.url("/feed.atom"));
+}
+
+#[tokio::test]
+async fn the_default_limit_is_50() {
+    let app = TestApp::with_seed().await;
+    let extra: Vec<String> = (1..=5)
+        .map(|n| {
+            format!(
+                r#"{{"title":"Extra {n}","summary":"","author":null,"level":"beginner","read_minutes":null,
+                "includes_code":false,"has_summary":false,"source":"Test","url":"https://example.com/{n}"}}"#
+            )
+        })
+        .collect();
+    app.import_json(&format!("[{}]", extra.join(","))).await;
+    assert_eq!(rss(&app.feed_body("/feed.rss").await).items.len(), 50);
+    assert_eq!(
+        rss(&app.feed_body("/feed.rss?limit=200").await).items.len(),
+        55
+    );
+}
+
+#[tokio::test]
+async fn a_bad_limit_is_a_400_naming_the_parameter() {
+    let app = TestApp::with_seed().await;
+    for limit in ["0", "201", "abc", "-1", ""] {
+        for path in [
+            "/feed.rss",
+            "/levels/advanced/feed.atom",
+            "/authors/james-beswick/feed.rss",
+        ] {
+            let response = app.get(&format!("{path}?limit={limit}")).await;
+            assert_eq!(response.status(), 400, "{path}?limit={limit}");
+            assert_eq!(
+                response.headers()["content-type"],
+                "application/problem+json"
+            );
+            let problem: serde_json::Value = response.json().await.unwrap();
+            assert_eq!(problem["status"], 400);
+            assert_eq!(problem["errors"][0]["field"], "limit");
+            assert!(problem["detail"].as_str().unwrap().contains("1 to 200"));
+        }
+    }
+}
+
+#[tokio::test]
+async fn unknown_levels_authors_and_formats_are_404() {
+    let app = TestApp::with_seed().await;
+    for path in [
+        "/levels/expert/feed.rss",
+        "/levels/expert/feed.atom",
+        "/authors/nobody/feed.rss",
+        "/authors/nobody/feed.atom",
+        "/authors/James%20Beswick/feed.atom",
+        "/authors/..%2F..%2Fetc/feed.rss",
+        "/feed.xml",
+        "/levels/advanced/feed.html",
+    ] {
+        let response = app.get(path).await;
+        assert_eq!(response.status(), 404, "{path}");
+        assert_eq!(
+            response.headers()["content-type"],
+            "application/problem+json"
+        );
+        let problem: serde_json::Value = response.json().await.unwrap();
+        assert!(!problem["detail"].as_str().unwrap().is_empty());
+    }
+}
+
+#[tokio::test]
+async fn head_answers_like_get_without_a_body() {
+    let app = TestApp::with_seed().await;
+    for path in [
+        "/feed.rss",
+        "/levels/advanced/feed.atom",
+        "/authors/ben-smith/feed.rss",
+        "/",
+    ] {
+        let get = app.get(path).await;
+        let head = app.client.head(app.url(path)).send().await.unwrap();
+        assert_eq!(head.status(), 200, "HEAD {path}");
+        assert_eq!(
+            head.headers()["content-type"],
+            get.headers()["content-type"]
+        );
+        assert!(head.text().await.unwrap().is_empty());
+    }
+}
+
+#[tokio::test]
+async fn links_use_the_configured_public_url_not_the_host_header() {
+    let app = TestApp::with_seed().await;
+    let body = app
+        .client
+        .get(app.url("/feed.atom"))
+        .header("Host", "evil.example")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(!body.contains("evil.example"));
+    assert_eq!(atom_link(&atom(&body), "self"), app.url("/feed.atom"));
+}

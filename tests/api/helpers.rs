@@ -1,0 +1,217 @@
+//! The test harness: a real PostgreSQL (`TEST_DATABASE_URL`), one database per test
+//! cloned from a migrated template, and the real HTTP server on a random port.
+
+use std::sync::LazyLock;
+
+use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use engfeed::config::{DatabaseUrl, Settings};
+use engfeed::db;
+use engfeed::domain::Catalogue;
+use engfeed::startup::Application;
+use tokio::sync::OnceCell;
+
+const TEMPLATE: &str = "engfeed_test_template";
+/// Held exclusively while the template is migrated, shared while it is cloned:
+/// PostgreSQL refuses to clone a database someone is connected to.
+const TEMPLATE_LOCK: i64 = 0x0065_6e67_6665_6564;
+
+static SERVER_URL: LazyLock<DatabaseUrl> = LazyLock::new(|| {
+    std::env::var("TEST_DATABASE_URL")
+        .expect("TEST_DATABASE_URL must name a PostgreSQL server the tests may create databases on; `scripts/test` sets it")
+        .parse()
+        .expect("TEST_DATABASE_URL is not a postgres:// URL")
+});
+
+static TEMPLATE_READY: OnceCell<()> = OnceCell::const_new();
+
+async fn server_connection() -> AsyncPgConnection {
+    AsyncPgConnection::establish(SERVER_URL.expose())
+        .await
+        .expect("cannot connect to TEST_DATABASE_URL")
+}
+
+async fn execute(conn: &mut AsyncPgConnection, sql: &str) {
+    diesel::sql_query(sql)
+        .execute(conn)
+        .await
+        .unwrap_or_else(|e| panic!("{sql}: {e}"));
+}
+
+/// Creates the template once per process and applies pending migrations to it. Several
+/// test processes (nextest) may do this at once; the advisory lock serialises them.
+async fn prepare_template() {
+    let mut conn = server_connection().await;
+    execute(
+        &mut conn,
+        &format!("SELECT pg_advisory_lock({TEMPLATE_LOCK})"),
+    )
+    .await;
+    let exists: i64 = diesel::sql_query(format!(
+        "SELECT count(*) AS count FROM pg_database WHERE datname = '{TEMPLATE}'"
+    ))
+    .get_result::<Count>(&mut conn)
+    .await
+    .expect("pg_database")
+    .count;
+    if exists == 0 {
+        execute(&mut conn, &format!("CREATE DATABASE {TEMPLATE}")).await;
+    }
+    db::run_migrations(SERVER_URL.with_database(TEMPLATE).expose())
+        .await
+        .expect("migrating the template database");
+    execute(
+        &mut conn,
+        &format!("SELECT pg_advisory_unlock({TEMPLATE_LOCK})"),
+    )
+    .await;
+}
+
+#[derive(diesel::QueryableByName)]
+struct Count {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    count: i64,
+}
+
+/// A database of its own for one test, dropped with it.
+pub struct TestDatabase {
+    name: String,
+    pub url: DatabaseUrl,
+}
+
+impl TestDatabase {
+    pub async fn new() -> Self {
+        TEMPLATE_READY.get_or_init(prepare_template).await;
+        let name = format!("engfeed_test_{}", uuid::Uuid::new_v4().simple());
+        let mut conn = server_connection().await;
+        execute(
+            &mut conn,
+            &format!("SELECT pg_advisory_lock_shared({TEMPLATE_LOCK})"),
+        )
+        .await;
+        execute(
+            &mut conn,
+            &format!("CREATE DATABASE {name} TEMPLATE {TEMPLATE}"),
+        )
+        .await;
+        execute(
+            &mut conn,
+            &format!("SELECT pg_advisory_unlock_shared({TEMPLATE_LOCK})"),
+        )
+        .await;
+        let url = SERVER_URL.with_database(&name);
+        Self { name, url }
+    }
+
+    pub async fn connection(&self) -> AsyncPgConnection {
+        AsyncPgConnection::establish(self.url.expose())
+            .await
+            .expect("connect to test database")
+    }
+
+    pub async fn count(&self, sql: &str) -> i64 {
+        let mut conn = self.connection().await;
+        diesel::sql_query(sql)
+            .get_result::<Count>(&mut conn)
+            .await
+            .expect(sql)
+            .count
+    }
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        // Drop runs inside the test's runtime, which cannot block on itself.
+        let name = self.name.clone();
+        let dropped = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()?;
+            runtime.block_on(async {
+                let mut conn = server_connection().await;
+                execute(
+                    &mut conn,
+                    &format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"),
+                )
+                .await;
+            });
+            Ok::<_, std::io::Error>(())
+        })
+        .join();
+        if !matches!(dropped, Ok(Ok(()))) {
+            eprintln!("could not drop test database {}", self.name);
+        }
+    }
+}
+
+/// The real application, serving a test database on a random port.
+pub struct TestApp {
+    pub base_url: String,
+    pub db: TestDatabase,
+    pub client: reqwest::Client,
+}
+
+impl TestApp {
+    pub async fn spawn() -> Self {
+        let db = TestDatabase::new().await;
+        let settings = Settings {
+            database_url: db.url.clone(),
+            bind: "127.0.0.1:0".parse().expect("address"),
+            public_url: None,
+            db_pool_size: 2,
+            workers: Some(1),
+        };
+        let app = Application::build(settings)
+            .await
+            .expect("build application");
+        let base_url = app.public_url().to_string();
+        tokio::spawn(app.run_until_stopped());
+        let client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("client");
+        Self {
+            base_url,
+            db,
+            client,
+        }
+    }
+
+    /// An app holding the bundled seed catalogue.
+    pub async fn with_seed() -> Self {
+        let app = Self::spawn().await;
+        app.import_json(&std::fs::read_to_string(seed_path()).expect("seed"))
+            .await;
+        app
+    }
+
+    pub async fn import_json(&self, json: &str) -> db::import::ImportReport {
+        let catalogue = Catalogue::from_json(json.as_bytes()).expect("valid catalogue");
+        let mut conn = self.db.connection().await;
+        db::import::import(&mut conn, &catalogue.articles, chrono::Utc::now())
+            .await
+            .expect("import")
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base_url)
+    }
+
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client
+            .get(self.url(path))
+            .send()
+            .await
+            .expect("request")
+    }
+
+    /// GETs a feed that must answer 200 and returns its body.
+    pub async fn feed_body(&self, path: &str) -> String {
+        let response = self.get(path).await;
+        assert_eq!(response.status(), 200, "GET {path}");
+        response.text().await.expect("body")
+    }
+}
+
+pub fn seed_path() -> String {
+    format!("{}/seed/stripe-articles.json", env!("CARGO_MANIFEST_DIR"))
+}

@@ -1,0 +1,94 @@
+use std::collections::BTreeSet;
+
+use crate::feed_parse::atom;
+use crate::helpers::TestApp;
+
+#[tokio::test]
+async fn every_link_in_every_feed_resolves() {
+    let app = TestApp::with_seed().await;
+    let mut links = BTreeSet::new();
+    for path in [
+        "/feed.atom?limit=200",
+        "/levels/advanced/feed.atom",
+        "/authors/ben-smith/feed.atom",
+    ] {
+        let feed = atom(&app.feed_body(path).await);
+        links.extend(feed.links.iter().map(|l| l.href.clone()));
+        links.extend(feed.authors.iter().filter_map(|a| a.uri.clone()));
+        for entry in &feed.entries {
+            links.extend(entry.links.iter().map(|l| l.href.clone()));
+            links.extend(entry.authors.iter().filter_map(|a| a.uri.clone()));
+        }
+    }
+    assert!(links.len() > 50);
+    for link in links {
+        let response = app.client.get(&link).send().await.unwrap();
+        assert_eq!(response.status(), 200, "{link}");
+    }
+}
+
+#[tokio::test]
+async fn pages_are_html_with_feed_autodiscovery() {
+    let app = TestApp::with_seed().await;
+    for (path, feed) in [
+        ("/", "/feed.atom"),
+        ("/levels/beginner", "/levels/beginner/feed.rss"),
+        ("/authors/james-beswick", "/authors/james-beswick/feed.atom"),
+    ] {
+        let response = app.get(path).await;
+        assert_eq!(response.status(), 200);
+        assert_eq!(
+            response.headers()["content-type"],
+            "text/html; charset=utf-8"
+        );
+        let html = response.text().await.unwrap();
+        assert!(
+            html.contains(&format!("href=\"{}\"", app.url(feed))),
+            "{path} links {feed}"
+        );
+        assert!(html.contains("rel=\"alternate\" type=\"application/atom+xml\""));
+    }
+}
+
+#[tokio::test]
+async fn unknown_pages_are_404_problems() {
+    let app = TestApp::with_seed().await;
+    for path in [
+        "/articles/not-a-uuid",
+        "/articles/00000000-0000-0000-0000-000000000000",
+        "/nope",
+        "/levels/x",
+    ] {
+        let response = app.get(path).await;
+        assert_eq!(response.status(), 404, "{path}");
+        assert_eq!(
+            response.headers()["content-type"],
+            "application/problem+json"
+        );
+    }
+}
+
+#[tokio::test]
+async fn health_and_readiness() {
+    let app = TestApp::spawn().await;
+    assert_eq!(app.get("/healthz").await.status(), 200);
+    assert_eq!(app.get("/readyz").await.status(), 200);
+}
+
+#[tokio::test]
+async fn an_article_page_shows_the_article() {
+    let app = TestApp::with_seed().await;
+    let feed = atom(&app.feed_body("/feed.atom").await);
+    let entry = &feed.entries[0];
+    let html = app
+        .client
+        .get(&entry.links[0].href)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains(&entry.title.value));
+    assert!(html.contains("Allison Farris"));
+}
