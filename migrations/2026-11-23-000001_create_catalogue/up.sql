@@ -41,7 +41,14 @@ CREATE TABLE articles (
 -- Partial indexes hold only live rows, so a scan reads exactly the rows it returns.
 CREATE INDEX articles_live_recent ON articles (published_at DESC, id DESC)
     WHERE deleted_at IS NULL;
-CREATE INDEX articles_live_level_recent ON articles (level, published_at DESC, id DESC)
-    WHERE deleted_at IS NULL;
+-- One index per level rather than one led by `level`: the planner judges an index by the
+-- physical correlation of its first column, and `level` has almost none, so it preferred
+-- filtering `articles_live_recent` (reading about three rows per row returned).
+CREATE INDEX articles_live_beginner_recent ON articles (published_at DESC, id DESC)
+    WHERE deleted_at IS NULL AND level = 'beginner';
+CREATE INDEX articles_live_intermediate_recent ON articles (published_at DESC, id DESC)
+    WHERE deleted_at IS NULL AND level = 'intermediate';
+CREATE INDEX articles_live_advanced_recent ON articles (published_at DESC, id DESC)
+    WHERE deleted_at IS NULL AND level = 'advanced';
 CREATE INDEX articles_live_author_recent ON articles (author_id, published_at DESC, id DESC)
     WHERE deleted_at IS NULL;
