@@ -1,0 +1,13 @@
+-- The three feed queries exactly as diesel sends them (captured with log_min_duration_statement),
+-- prepared and forced onto their generic plans: the plans the service runs after a statement's
+-- fifth execution. Run by scripts/explain-feed-queries against a database of synthetic articles.
+SET plan_cache_mode = force_generic_plan;
+PREPARE full_feed(bigint) AS SELECT "articles"."id", "articles"."public_id", "articles"."title", "articles"."summary", "articles"."content_html", "articles"."url", "articles"."author_id", "articles"."level", "articles"."read_minutes", "articles"."includes_code", "articles"."has_summary", "articles"."source", "articles"."published_at", "articles"."updated_at", "authors"."name", "authors"."slug" FROM ("articles" LEFT OUTER JOIN "authors" ON ("articles"."author_id" = "authors"."id")) WHERE ("articles"."deleted_at" IS NULL) ORDER BY "articles"."published_at" DESC, "articles"."id" DESC LIMIT $1;
+PREPARE level_feed(bigint) AS SELECT "articles"."id", "articles"."public_id", "articles"."title", "articles"."summary", "articles"."content_html", "articles"."url", "articles"."author_id", "articles"."level", "articles"."read_minutes", "articles"."includes_code", "articles"."has_summary", "articles"."source", "articles"."published_at", "articles"."updated_at", "authors"."name", "authors"."slug" FROM ("articles" LEFT OUTER JOIN "authors" ON ("articles"."author_id" = "authors"."id")) WHERE (("articles"."deleted_at" IS NULL) AND articles.level = 'advanced') ORDER BY "articles"."published_at" DESC, "articles"."id" DESC LIMIT $1;
+PREPARE author_feed(text, bigint, bigint) AS SELECT "articles"."id", "articles"."public_id", "articles"."title", "articles"."summary", "articles"."content_html", "articles"."url", "articles"."author_id", "articles"."level", "articles"."read_minutes", "articles"."includes_code", "articles"."has_summary", "articles"."source", "articles"."published_at", "articles"."updated_at", "authors"."name", "authors"."slug" FROM ("articles" LEFT OUTER JOIN "authors" ON ("articles"."author_id" = "authors"."id")) WHERE (("articles"."deleted_at" IS NULL) AND ("articles"."author_id" = (SELECT "authors_by_slug"."id" FROM "authors" AS "authors_by_slug" WHERE ("authors_by_slug"."slug" = $1) LIMIT $2))) ORDER BY "articles"."published_at" DESC, "articles"."id" DESC LIMIT $3;
+\echo '-- full feed: /feed.rss'
+EXPLAIN (ANALYZE, BUFFERS, COSTS OFF, TIMING OFF, SUMMARY OFF) EXECUTE full_feed(50);
+\echo '-- level feed: /levels/advanced/feed.rss'
+EXPLAIN (ANALYZE, BUFFERS, COSTS OFF, TIMING OFF, SUMMARY OFF) EXECUTE level_feed(50);
+\echo '-- author feed: /authors/author-42/feed.rss'
+EXPLAIN (ANALYZE, BUFFERS, COSTS OFF, TIMING OFF, SUMMARY OFF) EXECUTE author_feed('author-42', 1, 50);
