@@ -21,6 +21,22 @@ pub enum AppError {
     /// The request could not be read at all (malformed query string, path, body).
     #[error("{0}")]
     BadRequest(String),
+    /// No valid bearer token.
+    #[error("{0}")]
+    Unauthorized(String),
+    /// `If-Match` names another version than the stored one.
+    #[error("{0}")]
+    PreconditionFailed(String),
+    /// The request conflicts with the stored state (a name already taken).
+    #[error("{0}")]
+    Conflict(String),
+    /// Well-formed but unusable (an idempotency key reused with another body).
+    #[error("{0}")]
+    Unprocessable(String),
+    #[error("{0}")]
+    PayloadTooLarge(String),
+    #[error("{0}")]
+    UnsupportedMediaType(String),
     /// The database cannot be reached right now.
     #[error("the database is unavailable; try again shortly")]
     Unavailable,
@@ -66,6 +82,12 @@ impl ResponseError for AppError {
         match self {
             AppError::NotFound(_) => StatusCode::NOT_FOUND,
             AppError::Invalid(_) | AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            AppError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            AppError::PreconditionFailed(_) => StatusCode::PRECONDITION_FAILED,
+            AppError::Conflict(_) => StatusCode::CONFLICT,
+            AppError::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            AppError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            AppError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             AppError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -92,20 +114,76 @@ impl ResponseError for AppError {
             ),
             _ => None,
         };
-        let problem = Problem {
-            kind: "about:blank",
-            title: status.canonical_reason().unwrap_or("Error"),
-            status: status.as_u16(),
-            detail,
-            errors,
-        };
-        let mut response = HttpResponse::build(status);
-        response.content_type(PROBLEM_JSON);
-        if status == StatusCode::SERVICE_UNAVAILABLE {
-            response.insert_header((header::RETRY_AFTER, HeaderValue::from_static("5")));
+        let mut response = problem_builder(status);
+        match status {
+            StatusCode::SERVICE_UNAVAILABLE => {
+                response.insert_header((header::RETRY_AFTER, HeaderValue::from_static("5")));
+            }
+            StatusCode::UNAUTHORIZED => {
+                response.insert_header((
+                    header::WWW_AUTHENTICATE,
+                    HeaderValue::from_static(r#"Bearer realm="engfeed""#),
+                ));
+            }
+            _ => {}
         }
-        response.json(problem)
+        response.json(problem(status, detail, errors))
     }
+}
+
+fn problem_builder(status: StatusCode) -> actix_web::HttpResponseBuilder {
+    let mut response = HttpResponse::build(status);
+    response.content_type(PROBLEM_JSON);
+    response
+}
+
+fn problem<'a>(
+    status: StatusCode,
+    detail: String,
+    errors: Option<Vec<ProblemField<'a>>>,
+) -> Problem<'a> {
+    Problem {
+        kind: "about:blank",
+        title: status.canonical_reason().unwrap_or("Error"),
+        status: status.as_u16(),
+        detail,
+        errors,
+    }
+}
+
+/// Middleware handler: error responses that actix builds itself (405 for a method a route
+/// does not take, and the like) get the same `application/problem+json` body as ours.
+pub fn problem_for_bare_errors<B>(
+    res: actix_web::dev::ServiceResponse<B>,
+) -> actix_web::Result<actix_web::middleware::ErrorHandlerResponse<B>> {
+    use actix_web::middleware::ErrorHandlerResponse;
+    let is_problem = res
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|value| value.as_bytes().starts_with(PROBLEM_JSON.as_bytes()));
+    if is_problem {
+        return Ok(ErrorHandlerResponse::Response(res.map_into_left_body()));
+    }
+    let (req, res) = res.into_parts();
+    let status = res.status();
+    let detail = match status {
+        StatusCode::METHOD_NOT_ALLOWED => {
+            format!("{} is not allowed on {}", req.method(), req.path())
+        }
+        _ => status.canonical_reason().unwrap_or("error").to_lowercase(),
+    };
+    let mut replacement = problem_builder(status);
+    for (name, value) in res.headers() {
+        if name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH {
+            replacement.append_header((name.clone(), value.clone()));
+        }
+    }
+    let response = replacement.json(problem(status, detail, None));
+    Ok(ErrorHandlerResponse::Response(
+        actix_web::dev::ServiceResponse::new(req, response)
+            .map_into_boxed_body()
+            .map_into_right_body(),
+    ))
 }
 
 impl From<QueryError> for AppError {
@@ -128,5 +206,18 @@ impl From<PoolError> for AppError {
 impl From<RenderError> for AppError {
     fn from(error: RenderError) -> Self {
         AppError::Internal(error.into())
+    }
+}
+
+impl From<crate::db::article_admin::WriteError> for AppError {
+    fn from(error: crate::db::article_admin::WriteError) -> Self {
+        use crate::db::article_admin::WriteError;
+        match error {
+            WriteError::NotFound => AppError::NotFound("no article with that id".to_owned()),
+            WriteError::PreconditionFailed { current } => AppError::PreconditionFailed(format!(
+                "If-Match does not match: the article is now at version \"v{current}\"; fetch it again and retry"
+            )),
+            WriteError::Query(e) => e.into(),
+        }
     }
 }

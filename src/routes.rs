@@ -4,7 +4,7 @@ use actix_web::dev::Handler;
 use actix_web::{FromRequest, HttpRequest, HttpResponse, Resource, Responder, web};
 
 use crate::error::AppError;
-use crate::handlers::{feeds, health, pages};
+use crate::handlers::{api, feeds, health, pages};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.app_data(web::QueryConfig::default().error_handler(|e, _| bad_request(e.to_string())))
@@ -18,6 +18,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(readable("/authors/{slug}", pages::author))
         .service(readable("/authors/{slug}/feed.{ext}", feeds::by_author))
         .service(readable("/articles/{id}", pages::article))
+        .service(api::scope())
         .default_service(web::to(not_found));
 }
 

@@ -91,3 +91,118 @@ async fn free_slug(conn: &mut AsyncPgConnection, base: &AuthorSlug) -> QueryResu
         .find(|candidate| !taken.contains(candidate.as_ref()));
     Ok(free.unwrap_or_else(|| base.clone()))
 }
+
+/// An author with how many live articles they have.
+#[derive(Debug, Clone)]
+pub struct AuthorSummary {
+    pub author: AuthorRef,
+    pub article_count: i64,
+}
+
+/// Every author (with or without live articles), by name; one author when `slug` is given.
+pub async fn summaries(
+    conn: &mut AsyncPgConnection,
+    slug: Option<&AuthorSlug>,
+) -> QueryResult<Vec<AuthorSummary>> {
+    let live_count = articles::table
+        .filter(articles::author_id.eq(authors::id.nullable()))
+        .filter(articles::deleted_at.is_null())
+        .count()
+        .single_value();
+    let mut query = authors::table
+        .order(authors::name.asc())
+        .select((AuthorRow::as_select(), live_count))
+        .into_boxed();
+    if let Some(slug) = slug {
+        query = query.filter(authors::slug.eq(slug.as_ref()));
+    }
+    let rows: Vec<(AuthorRow, Option<i64>)> = query.load(conn).await?;
+    rows.into_iter()
+        .map(|(row, count)| {
+            Ok(AuthorSummary {
+                author: AuthorRef::try_from(row)?,
+                article_count: count.unwrap_or(0),
+            })
+        })
+        .collect()
+}
+
+/// Why a rename did not happen.
+#[derive(Debug, thiserror::Error)]
+pub enum RenameError {
+    #[error("no such author")]
+    NotFound,
+    #[error("another author is already called that")]
+    NameTaken,
+    #[error(transparent)]
+    Query(#[from] diesel::result::Error),
+}
+
+/// Renames an author; the slug (and so every feed URL) stays. Their articles' entries
+/// change, so their `updated_at` moves and feeds show the new name at once.
+pub async fn rename(
+    conn: &mut AsyncPgConnection,
+    slug: &AuthorSlug,
+    name: &AuthorName,
+    now: chrono::DateTime<chrono::Utc>,
+    actor: super::audit::Actor,
+) -> Result<AuthorRef, RenameError> {
+    use diesel_async::AsyncConnection;
+    conn.transaction(async |conn| {
+        let (id, previous): (i64, String) = authors::table
+            .filter(authors::slug.eq(slug.as_ref()))
+            .select((authors::id, authors::name))
+            .for_update()
+            .first(conn)
+            .await
+            .optional()?
+            .ok_or(RenameError::NotFound)?;
+        if previous == name.as_ref() {
+            return Ok(AuthorRef {
+                name: previous,
+                slug: slug.clone(),
+            });
+        }
+        let taken: i64 = authors::table
+            .filter(authors::name.eq(name.as_ref()))
+            .count()
+            .get_result(conn)
+            .await?;
+        if taken > 0 {
+            return Err(RenameError::NameTaken);
+        }
+        diesel::update(authors::table.find(id))
+            .set((authors::name.eq(name.as_ref()), authors::updated_at.eq(now)))
+            .execute(conn)
+            .await?;
+        diesel::update(articles::table.filter(articles::author_id.eq(id)))
+            .set((
+                articles::updated_at.eq(now),
+                articles::version.eq(articles::version + 1),
+            ))
+            .execute(conn)
+            .await?;
+        let before = AuthorRef {
+            name: previous,
+            slug: slug.clone(),
+        };
+        let after = AuthorRef {
+            name: name.as_ref().to_owned(),
+            slug: slug.clone(),
+        };
+        super::audit::record(
+            conn,
+            super::audit::Entry {
+                actor,
+                action: "author.rename",
+                article_id: None,
+                author_id: Some(id),
+                previous: Some(&before),
+                current: Some(&after),
+            },
+        )
+        .await?;
+        Ok(after)
+    })
+    .await
+}

@@ -8,8 +8,7 @@ use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
 use super::authors;
-use super::level_sql::DbLevel;
-use super::models::ArticleRow;
+use super::models::{ArticleInsert, ArticleRow, values_of};
 use super::schema::articles;
 use crate::domain::NewArticle;
 
@@ -19,33 +18,6 @@ pub struct ImportReport {
     pub created: usize,
     pub updated: usize,
     pub unchanged: usize,
-}
-
-/// The values an article row should hold; both the insert and the update write these.
-#[derive(Debug, Insertable, AsChangeset)]
-#[diesel(table_name = articles, treat_none_as_null = true)]
-struct ArticleValues<'a> {
-    title: &'a str,
-    summary: &'a str,
-    content_html: Option<&'a str>,
-    url: Option<&'a str>,
-    author_id: Option<i64>,
-    level: DbLevel,
-    read_minutes: Option<i32>,
-    includes_code: bool,
-    has_summary: bool,
-    source: &'a str,
-    published_at: DateTime<Utc>,
-    updated_at: DateTime<Utc>,
-}
-
-#[derive(Debug, Insertable)]
-#[diesel(table_name = articles)]
-struct ArticleInsert<'a> {
-    public_id: Uuid,
-    import_key: String,
-    #[diesel(embed)]
-    values: ArticleValues<'a>,
 }
 
 /// PostgreSQL takes at most 65,535 bind parameters per statement; 14 columns a row.
@@ -60,6 +32,7 @@ pub async fn import(
     conn: &mut AsyncPgConnection,
     catalogue: &[NewArticle],
     now: DateTime<Utc>,
+    actor: super::audit::Actor,
 ) -> QueryResult<ImportReport> {
     conn.transaction(async |conn| {
         let names: BTreeSet<_> = catalogue.iter().filter_map(|a| a.author.as_ref()).collect();
@@ -84,7 +57,7 @@ pub async fn import(
                     let updated_at = article.updated_at.unwrap_or(published_at);
                     inserts.push(ArticleInsert {
                         public_id: article.public_id.unwrap_or_else(Uuid::new_v4),
-                        import_key: key,
+                        import_key: Some(key),
                         values: values_of(article, author_id, published_at, updated_at),
                     });
                 }
@@ -106,31 +79,22 @@ pub async fn import(
                 .execute(conn)
                 .await?;
         }
+        // One entry for the whole import: its counts, not a copy of every article.
+        super::audit::record(
+            conn,
+            super::audit::Entry {
+                actor,
+                action: "import",
+                article_id: None,
+                author_id: None,
+                previous: None,
+                current: Some(&report),
+            },
+        )
+        .await?;
         Ok(report)
     })
     .await
-}
-
-fn values_of<'a>(
-    article: &'a NewArticle,
-    author_id: Option<i64>,
-    published_at: DateTime<Utc>,
-    updated_at: DateTime<Utc>,
-) -> ArticleValues<'a> {
-    ArticleValues {
-        title: article.title.as_ref(),
-        summary: article.summary.as_ref(),
-        content_html: article.content_html.as_ref().map(AsRef::as_ref),
-        url: article.url.as_ref().map(AsRef::as_ref),
-        author_id,
-        level: DbLevel(article.level),
-        read_minutes: article.read_minutes.map(|m| i32::from(m.get())),
-        includes_code: article.includes_code,
-        has_summary: article.has_summary,
-        source: article.source.as_ref(),
-        published_at,
-        updated_at,
-    }
 }
 
 /// Dates the catalogue leaves out keep their stored values, so they never count as a change.

@@ -1,13 +1,17 @@
 //! Everything that talks to PostgreSQL. Functions here take a connection and return
 //! `QueryResult`s of domain types; no HTTP types cross this line.
 
+pub mod article_admin;
 pub mod articles;
+pub mod audit;
 pub mod authors;
+pub mod idempotency;
 pub mod import;
 mod level_sql;
 mod models;
 mod schema;
 pub mod site;
+pub mod tokens;
 
 use std::time::Duration;
 

@@ -4,6 +4,7 @@ use uuid::Uuid;
 
 use super::level_sql::DbLevel;
 use super::schema::{articles, authors};
+use crate::domain::NewArticle;
 use crate::domain::{Article, AuthorRef, AuthorSlug};
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -62,5 +63,77 @@ pub fn into_article(row: ArticleRow, author: Option<AuthorRow>) -> QueryResult<A
         source: row.source,
         published_at: row.published_at,
         updated_at: row.updated_at,
+    })
+}
+
+/// The values an article row should hold; both the insert and the update write these.
+#[derive(Debug, Insertable, AsChangeset)]
+#[diesel(table_name = articles, treat_none_as_null = true)]
+pub(super) struct ArticleValues<'a> {
+    pub(super) title: &'a str,
+    pub(super) summary: &'a str,
+    pub(super) content_html: Option<&'a str>,
+    pub(super) url: Option<&'a str>,
+    pub(super) author_id: Option<i64>,
+    pub(super) level: DbLevel,
+    pub(super) read_minutes: Option<i32>,
+    pub(super) includes_code: bool,
+    pub(super) has_summary: bool,
+    pub(super) source: &'a str,
+    pub(super) published_at: DateTime<Utc>,
+    pub(super) updated_at: DateTime<Utc>,
+}
+
+pub(super) fn values_of<'a>(
+    article: &'a NewArticle,
+    author_id: Option<i64>,
+    published_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+) -> ArticleValues<'a> {
+    ArticleValues {
+        title: article.title.as_ref(),
+        summary: article.summary.as_ref(),
+        content_html: article.content_html.as_ref().map(AsRef::as_ref),
+        url: article.url.as_ref().map(AsRef::as_ref),
+        author_id,
+        level: DbLevel(article.level),
+        read_minutes: article.read_minutes.map(|m| i32::from(m.get())),
+        includes_code: article.includes_code,
+        has_summary: article.has_summary,
+        source: article.source.as_ref(),
+        published_at,
+        updated_at,
+    }
+}
+
+/// A new row: its permanent public id, how imports recognise it, and its values.
+#[derive(Debug, Insertable)]
+#[diesel(table_name = articles)]
+pub(super) struct ArticleInsert<'a> {
+    pub(super) public_id: Uuid,
+    pub(super) import_key: Option<String>,
+    #[diesel(embed)]
+    pub(super) values: ArticleValues<'a>,
+}
+
+/// The columns the admin API shows besides the article itself.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = articles, check_for_backend(diesel::pg::Pg))]
+pub struct RecordMetaRow {
+    pub version: i64,
+    pub created_at: DateTime<Utc>,
+    pub deleted_at: Option<DateTime<Utc>>,
+}
+
+pub fn into_record(
+    row: ArticleRow,
+    meta: RecordMetaRow,
+    author: Option<AuthorRow>,
+) -> QueryResult<crate::domain::ArticleRecord> {
+    Ok(crate::domain::ArticleRecord {
+        article: into_article(row, author)?,
+        version: meta.version,
+        created_at: meta.created_at,
+        deleted_at: meta.deleted_at,
     })
 }

@@ -19,6 +19,30 @@ diesel::table! {
         updated_at -> Timestamptz,
         created_at -> Timestamptz,
         deleted_at -> Nullable<Timestamptz>,
+        version -> Int8,
+    }
+}
+
+diesel::table! {
+    api_tokens (id) {
+        id -> Int8,
+        name -> Text,
+        token_hash -> Bytea,
+        created_at -> Timestamptz,
+        revoked_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    audit_log (id) {
+        id -> Int8,
+        token_id -> Nullable<Int8>,
+        at -> Timestamptz,
+        action -> Text,
+        article_id -> Nullable<Int8>,
+        author_id -> Nullable<Int8>,
+        previous -> Nullable<Jsonb>,
+        current -> Nullable<Jsonb>,
     }
 }
 
@@ -33,6 +57,18 @@ diesel::table! {
 }
 
 diesel::table! {
+    idempotency_keys (token_id, key) {
+        token_id -> Int8,
+        key -> Text,
+        request_hash -> Bytea,
+        response_status -> Nullable<Int2>,
+        response_headers -> Nullable<Jsonb>,
+        response_body -> Nullable<Bytea>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     site (singleton) {
         singleton -> Bool,
         site_id -> Uuid,
@@ -41,5 +77,16 @@ diesel::table! {
 }
 
 diesel::joinable!(articles -> authors (author_id));
+diesel::joinable!(audit_log -> api_tokens (token_id));
+diesel::joinable!(audit_log -> articles (article_id));
+diesel::joinable!(audit_log -> authors (author_id));
+diesel::joinable!(idempotency_keys -> api_tokens (token_id));
 
-diesel::allow_tables_to_appear_in_same_query!(articles, authors, site,);
+diesel::allow_tables_to_appear_in_same_query!(
+    api_tokens,
+    articles,
+    audit_log,
+    authors,
+    idempotency_keys,
+    site,
+);

@@ -1,4 +1,5 @@
 use chrono::{DateTime, Utc};
+use serde::Serialize;
 use uuid::Uuid;
 
 use super::text::bounded_text;
@@ -152,15 +153,16 @@ impl NewArticle {
 }
 
 /// The author of an article, as feeds and pages show it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct AuthorRef {
     pub name: String,
     pub slug: AuthorSlug,
 }
 
 /// A stored, live article, as feeds and pages read it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Article {
+    #[serde(rename = "id")]
     pub public_id: Uuid,
     pub title: String,
     pub summary: String,
@@ -174,6 +176,58 @@ pub struct Article {
     pub source: String,
     pub published_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+}
+
+/// A stored article with what the admin API adds: its version (the ETag), and its creation
+/// and deletion times. Also the snapshot the audit log keeps.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ArticleRecord {
+    #[serde(flatten)]
+    pub article: Article,
+    pub version: i64,
+    pub created_at: DateTime<Utc>,
+    pub deleted_at: Option<DateTime<Utc>>,
+}
+
+impl From<&Article> for super::ArticleInput {
+    /// The stored article as input again, for partial updates to start from.
+    fn from(article: &Article) -> Self {
+        Self {
+            id: Some(article.public_id),
+            title: article.title.clone(),
+            summary: article.summary.clone(),
+            content_html: article.content_html.clone(),
+            url: article.url.clone(),
+            author: article.author.as_ref().map(|a| a.name.clone()),
+            level: article.level.as_str().to_owned(),
+            read_minutes: article.read_minutes.map(i64::from),
+            includes_code: article.includes_code,
+            has_summary: article.has_summary,
+            source: article.source.clone(),
+            published_at: Some(article.published_at.to_rfc3339()),
+            updated_at: None,
+        }
+    }
+}
+
+/// What an `If-Match` header asks of the version being changed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Precondition {
+    /// No `If-Match`: change whatever is there.
+    None,
+    /// `If-Match: *`.
+    AnyVersion,
+    /// `If-Match: "v3", "v4"`: one of these versions (an empty list matches nothing).
+    OneOf(Vec<i64>),
+}
+
+impl Precondition {
+    pub fn allows(&self, version: i64) -> bool {
+        match self {
+            Precondition::None | Precondition::AnyVersion => true,
+            Precondition::OneOf(versions) => versions.contains(&version),
+        }
+    }
 }
 
 #[cfg(test)]

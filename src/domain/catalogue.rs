@@ -4,14 +4,10 @@
 use std::collections::HashMap;
 use std::fmt;
 
-use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use uuid::Uuid;
 
-use super::{
-    ArticleTitle, ArticleUrl, AuthorName, ContentHtml, FieldError, Level, NewArticle, ReadMinutes,
-    Source, Summary,
-};
+use super::{ArticleInput, FieldError, NewArticle};
 
 /// One item as written in the file, before validation.
 #[derive(Debug, Deserialize)]
@@ -150,63 +146,26 @@ fn located_error(e: &serde_path_to_error::Error<serde_json::Error>) -> Catalogue
 }
 
 fn parse_item(item: CatalogueItem) -> Result<NewArticle, FieldError> {
-    let optional_date = |field: &str, value: Option<&str>| {
-        value
-            .map(|v| {
-                DateTime::parse_from_rfc3339(v)
-                    .map(|d| d.with_timezone(&Utc))
-                    .map_err(|e| {
-                        FieldError::new(field, format!("must be an RFC 3339 date-time ({e})"))
-                    })
-            })
-            .transpose()
-    };
     if item.listing_position == Some(0) {
         return Err(FieldError::new("listing_position", "must be 1 or more"));
     }
-    let published_at = optional_date("published_at", item.published_at.as_deref())?;
-    let updated_at = optional_date("updated_at", item.updated_at.as_deref())?;
-    if let (Some(published), Some(updated)) = (published_at, updated_at)
-        && updated < published
-    {
-        return Err(FieldError::new(
-            "updated_at",
-            "must not be before published_at",
-        ));
-    }
-    Ok(NewArticle {
-        public_id: item.id,
-        title: ArticleTitle::parse("title", &item.title)?,
-        summary: Summary::parse("summary", &item.summary)?,
-        content_html: item
-            .content_html
-            .as_deref()
-            .map(|html| ContentHtml::parse("content_html", html))
-            .transpose()?,
-        url: item
-            .url
-            .as_deref()
-            .map(|u| ArticleUrl::parse("url", u))
-            .transpose()?,
-        author: item
-            .author
-            .as_deref()
-            .map(|name| AuthorName::parse("author", name))
-            .transpose()?,
-        level: item
-            .level
-            .parse::<Level>()
-            .map_err(|e| FieldError::new("level", e.to_string()))?,
-        read_minutes: item
-            .read_minutes
-            .map(|m| ReadMinutes::parse("read_minutes", m))
-            .transpose()?,
+    let input = ArticleInput {
+        id: item.id,
+        title: item.title,
+        summary: item.summary,
+        content_html: item.content_html,
+        url: item.url,
+        author: item.author,
+        level: item.level,
+        read_minutes: item.read_minutes,
         includes_code: item.includes_code,
         has_summary: item.has_summary,
-        source: Source::parse("source", &item.source)?,
-        published_at,
-        updated_at,
-    })
+        source: item.source,
+        published_at: item.published_at,
+        updated_at: item.updated_at,
+    };
+    // A catalogue error names one field: the first, in the order the item is read.
+    input.validate().map_err(|mut errors| errors.swap_remove(0))
 }
 
 /// Two items that would be the same article, or share a listing position, make the

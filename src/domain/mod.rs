@@ -1,6 +1,8 @@
 //! Validated domain types. Nothing here knows about HTTP or the database.
 
 mod article;
+mod article_input;
+mod article_query;
 mod author;
 mod catalogue;
 mod feed_scope;
@@ -9,11 +11,14 @@ mod level;
 mod public_url;
 mod site;
 mod text;
+mod token;
 
 pub use article::{
-    Article, ArticleTitle, ArticleUrl, AuthorRef, ContentHtml, NewArticle, ReadMinutes, Source,
-    Summary,
+    Article, ArticleRecord, ArticleTitle, ArticleUrl, AuthorRef, ContentHtml, NewArticle,
+    Precondition, ReadMinutes, Source, Summary,
 };
+pub use article_input::ArticleInput;
+pub use article_query::{ArticleQuery, Cursor};
 pub use author::{AuthorName, AuthorSlug};
 pub use catalogue::{Catalogue, CatalogueError};
 pub use feed_scope::{FeedLimit, FeedScope};
@@ -22,3 +27,4 @@ pub use level::Level;
 pub use public_url::PublicUrl;
 pub use site::{Site, article_feed_id};
 pub use text::strip_xml_forbidden;
+pub use token::{ApiToken, TokenHash, parse_token_name};

@@ -1,5 +1,6 @@
 //! Thin HTTP adapters: extract, parse into domain types, call `db`, render, respond.
 
+pub mod api;
 pub mod feeds;
 pub mod health;
 pub mod pages;

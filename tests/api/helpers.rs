@@ -187,9 +187,26 @@ impl TestApp {
     pub async fn import_json(&self, json: &str) -> db::import::ImportReport {
         let catalogue = Catalogue::from_json(json.as_bytes()).expect("valid catalogue");
         let mut conn = self.db.connection().await;
-        db::import::import(&mut conn, &catalogue.articles, chrono::Utc::now())
+        db::import::import(&mut conn, &catalogue.articles, chrono::Utc::now(), None)
             .await
             .expect("import")
+    }
+
+    /// A fresh API token, as `engfeed token create` makes them.
+    pub async fn token(&self, name: &str) -> String {
+        let token = engfeed::domain::ApiToken::generate().expect("random token");
+        let mut conn = self.db.connection().await;
+        db::tokens::create(&mut conn, name, token.hash())
+            .await
+            .expect("create token");
+        token.expose().to_owned()
+    }
+
+    /// An authenticated request to the admin API.
+    pub fn api(&self, method: reqwest::Method, path: &str, token: &str) -> reqwest::RequestBuilder {
+        self.client
+            .request(method, self.url(&format!("/api/v1{path}")))
+            .bearer_auth(token)
     }
 
     pub fn url(&self, path: &str) -> String {

@@ -1,5 +1,10 @@
 //! One integration-test binary: every test gets its own database and server.
 
+mod admin_articles;
+mod admin_auth;
+mod admin_authors;
+mod admin_import;
+mod admin_validation;
 mod feed_parse;
 mod feeds;
 mod helpers;

@@ -1,4 +1,6 @@
-//! The `engfeed` command line: `serve`, `migrate`, `import`, `feeds`.
+//! The `engfeed` command line: `serve`, `migrate`, `import`, `feeds`, `token`.
+
+mod tokens;
 
 use std::io::Write;
 use std::net::SocketAddr;
@@ -18,7 +20,8 @@ Examples:
   DATABASE_URL=$(scripts/ensure-postgres) engfeed serve
   engfeed migrate --database-url postgres://engfeed:secret@127.0.0.1:5432/engfeed
   engfeed import seed/stripe-articles.json
-  engfeed feeds --public-url https://feeds.example.com";
+  engfeed feeds --public-url https://feeds.example.com
+  engfeed token create --name alice";
 
 #[derive(Debug, Parser)]
 #[command(name = "engfeed", version, about = "Engineering articles in PostgreSQL, published as RSS and Atom feeds.", after_help = EXAMPLES)]
@@ -37,13 +40,18 @@ enum Command {
     Import(ImportArgs),
     /// Print the URL of every published feed, one per line.
     Feeds(FeedsArgs),
+    /// Create, list and revoke admin API tokens.
+    Token {
+        #[command(subcommand)]
+        command: tokens::TokenCommand,
+    },
 }
 
 #[derive(Debug, Args)]
-struct DatabaseArgs {
+pub(crate) struct DatabaseArgs {
     /// PostgreSQL URL, postgres://USER:PASSWORD@HOST:PORT/DATABASE (scripts/ensure-postgres prints one).
     #[arg(long, env = "DATABASE_URL", hide_env_values = true)]
-    database_url: DatabaseUrl,
+    pub(crate) database_url: DatabaseUrl,
 }
 
 #[derive(Debug, Args)]
@@ -93,6 +101,7 @@ impl Cli {
             Command::Migrate(args) => migrate(&args.database_url).await,
             Command::Import(args) => import(&args.database.database_url, &args.file).await,
             Command::Feeds(args) => list_feeds(&args.database.database_url, &args.public).await,
+            Command::Token { command } => command.run().await,
         }
     }
 }
@@ -131,7 +140,8 @@ async fn import(database_url: &DatabaseUrl, file: &std::path::Path) -> anyhow::R
     check_reachable(database_url).await?;
     db::run_migrations(database_url.expose()).await?;
     let mut conn = db::connect(database_url.expose()).await?;
-    let report = db::import::import(&mut conn, &catalogue.articles, chrono::Utc::now()).await?;
+    let report =
+        db::import::import(&mut conn, &catalogue.articles, chrono::Utc::now(), None).await?;
     println!(
         "imported {}: {} created, {} updated, {} unchanged",
         file.display(),
@@ -177,7 +187,7 @@ async fn list_feeds(database_url: &DatabaseUrl, public: &PublicArgs) -> anyhow::
 }
 
 /// One clear line instead of a driver error when no server answers.
-async fn check_reachable(database_url: &DatabaseUrl) -> anyhow::Result<()> {
+pub(crate) async fn check_reachable(database_url: &DatabaseUrl) -> anyhow::Result<()> {
     match db::connect(database_url.expose()).await {
         Ok(_) => Ok(()),
         Err(e) => anyhow::bail!(

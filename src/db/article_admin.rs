@@ -1,0 +1,277 @@
+//! The admin API's reads and writes of single articles. Every write runs in one transaction
+//! with its audit entry, and bumps `version` and `updated_at`.
+
+use std::collections::BTreeSet;
+
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use diesel::sql_types::{Bool, Text};
+use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use uuid::Uuid;
+
+use super::audit::{self, Actor};
+use super::authors;
+use super::level_sql::DbLevel;
+use super::models::{ArticleInsert, ArticleRow, AuthorRow, RecordMetaRow, into_record, values_of};
+use super::schema::{articles, authors as authors_table};
+use crate::domain::{ArticleQuery, ArticleRecord, Cursor, NewArticle, Precondition};
+
+/// Why a write did not happen.
+#[derive(Debug, thiserror::Error)]
+pub enum WriteError {
+    #[error("no such article")]
+    NotFound,
+    #[error("the article is at version {current}")]
+    PreconditionFailed { current: i64 },
+    #[error(transparent)]
+    Query(#[from] diesel::result::Error),
+}
+
+/// One page of a listing, and where the next one starts.
+pub struct Page {
+    pub records: Vec<ArticleRecord>,
+    pub next: Option<Cursor>,
+}
+
+type RecordRow = (ArticleRow, RecordMetaRow, Option<AuthorRow>);
+
+macro_rules! record_query {
+    () => {
+        articles::table.left_join(authors_table::table).select((
+            ArticleRow::as_select(),
+            RecordMetaRow::as_select(),
+            Option::<AuthorRow>::as_select(),
+        ))
+    };
+}
+
+/// An article by public id, deleted or not.
+pub async fn find(
+    conn: &mut AsyncPgConnection,
+    public_id: Uuid,
+) -> QueryResult<Option<ArticleRecord>> {
+    let row: Option<RecordRow> = record_query!()
+        .filter(articles::public_id.eq(public_id))
+        .first(conn)
+        .await
+        .optional()?;
+    row.map(|(a, m, au)| into_record(a, m, au)).transpose()
+}
+
+/// Newest first, filtered, one page after `query.after`.
+pub async fn list(conn: &mut AsyncPgConnection, query: &ArticleQuery) -> QueryResult<Page> {
+    let mut select = record_query!()
+        .order((articles::published_at.desc(), articles::id.desc()))
+        .limit(i64::from(query.limit.get()) + 1)
+        .into_boxed();
+    if !query.include_deleted {
+        select = select.filter(articles::deleted_at.is_null());
+    }
+    if !query.levels.is_empty() {
+        select = select.filter(
+            articles::level.eq_any(query.levels.iter().map(|l| DbLevel(*l)).collect::<Vec<_>>()),
+        );
+    }
+    if !query.authors.is_empty() {
+        let slugs: Vec<&str> = query.authors.iter().map(AsRef::as_ref).collect();
+        select = select.filter(authors_table::slug.eq_any(slugs));
+    }
+    if !query.sources.is_empty() {
+        select = select.filter(articles::source.eq_any(&query.sources));
+    }
+    if let Some(code) = query.includes_code {
+        select = select.filter(articles::includes_code.eq(code));
+    }
+    if let Some(text) = &query.text {
+        select = select.filter(
+            diesel::dsl::sql::<Bool>(
+                "to_tsvector('english', articles.title || ' ' || articles.summary) @@ websearch_to_tsquery('english', ",
+            )
+            .bind::<Text, _>(text.clone())
+            .sql(")"),
+        );
+    }
+    if let Some(after) = query.after {
+        select = select.filter(
+            articles::published_at
+                .lt(after.published_at)
+                .or(articles::published_at
+                    .eq(after.published_at)
+                    .and(articles::id.lt(after.id))),
+        );
+    }
+    let mut rows: Vec<RecordRow> = select.load(conn).await?;
+    let next = if rows.len() > usize::from(query.limit.get()) {
+        rows.truncate(usize::from(query.limit.get()));
+        rows.last().map(|(a, _, _)| Cursor {
+            published_at: a.published_at,
+            id: a.id,
+        })
+    } else {
+        None
+    };
+    let records = rows
+        .into_iter()
+        .map(|(a, m, au)| into_record(a, m, au))
+        .collect::<QueryResult<_>>()?;
+    Ok(Page { records, next })
+}
+
+pub async fn create(
+    conn: &mut AsyncPgConnection,
+    article: &NewArticle,
+    now: DateTime<Utc>,
+    actor: Actor,
+) -> QueryResult<ArticleRecord> {
+    conn.transaction(async |conn| {
+        let author_id = author_id(conn, article).await?;
+        let published_at = article.published_at.unwrap_or(now);
+        let id: i64 = diesel::insert_into(articles::table)
+            .values(ArticleInsert {
+                public_id: article.public_id.unwrap_or_else(Uuid::new_v4),
+                import_key: None,
+                values: values_of(
+                    article,
+                    author_id,
+                    published_at,
+                    article.updated_at.unwrap_or(published_at),
+                ),
+            })
+            .returning(articles::id)
+            .get_result(conn)
+            .await?;
+        let created = by_id(conn, id).await?;
+        audit::record(conn, entry(actor, "create", id, None, Some(&created))).await?;
+        Ok(created)
+    })
+    .await
+}
+
+/// Replaces an article's fields (the caller merged a partial update into the stored ones).
+pub async fn update(
+    conn: &mut AsyncPgConnection,
+    public_id: Uuid,
+    article: &NewArticle,
+    precondition: &Precondition,
+    now: DateTime<Utc>,
+    actor: Actor,
+) -> Result<ArticleRecord, WriteError> {
+    conn.transaction(async |conn| {
+        let (id, previous) = lock(conn, public_id, precondition).await?;
+        let author_id = author_id(conn, article).await?;
+        let published_at = article
+            .published_at
+            .unwrap_or(previous.article.published_at);
+        diesel::update(articles::table.find(id))
+            .set((
+                values_of(
+                    article,
+                    author_id,
+                    published_at,
+                    article.updated_at.unwrap_or(now),
+                ),
+                articles::version.eq(articles::version + 1),
+            ))
+            .execute(conn)
+            .await?;
+        let current = by_id(conn, id).await?;
+        audit::record(
+            conn,
+            entry(actor, "update", id, Some(&previous), Some(&current)),
+        )
+        .await?;
+        Ok(current)
+    })
+    .await
+}
+
+/// Soft-deletes (`deleted = true`) or restores an article. Either way it is a change:
+/// the article leaves or rejoins the feeds.
+pub async fn set_deleted(
+    conn: &mut AsyncPgConnection,
+    public_id: Uuid,
+    deleted: bool,
+    precondition: &Precondition,
+    now: DateTime<Utc>,
+    actor: Actor,
+) -> Result<ArticleRecord, WriteError> {
+    conn.transaction(async |conn| {
+        let (id, previous) = lock(conn, public_id, precondition).await?;
+        if previous.deleted_at.is_some() == deleted {
+            return Ok(previous);
+        }
+        diesel::update(articles::table.find(id))
+            .set((
+                articles::deleted_at.eq(deleted.then_some(now)),
+                articles::updated_at.eq(now),
+                articles::version.eq(articles::version + 1),
+            ))
+            .execute(conn)
+            .await?;
+        let current = by_id(conn, id).await?;
+        let action = if deleted { "delete" } else { "restore" };
+        audit::record(
+            conn,
+            entry(actor, action, id, Some(&previous), Some(&current)),
+        )
+        .await?;
+        Ok(current)
+    })
+    .await
+}
+
+/// Locks the row for the rest of the transaction and checks `If-Match` against it.
+async fn lock(
+    conn: &mut AsyncPgConnection,
+    public_id: Uuid,
+    precondition: &Precondition,
+) -> Result<(i64, ArticleRecord), WriteError> {
+    let id: i64 = articles::table
+        .filter(articles::public_id.eq(public_id))
+        .select(articles::id)
+        .for_update()
+        .first(conn)
+        .await
+        .optional()?
+        .ok_or(WriteError::NotFound)?;
+    let record = by_id(conn, id).await?;
+    if !precondition.allows(record.version) {
+        return Err(WriteError::PreconditionFailed {
+            current: record.version,
+        });
+    }
+    Ok((id, record))
+}
+
+async fn by_id(conn: &mut AsyncPgConnection, id: i64) -> QueryResult<ArticleRecord> {
+    let (a, m, au): RecordRow = record_query!()
+        .filter(articles::id.eq(id))
+        .first(conn)
+        .await?;
+    into_record(a, m, au)
+}
+
+async fn author_id(conn: &mut AsyncPgConnection, article: &NewArticle) -> QueryResult<Option<i64>> {
+    let Some(name) = &article.author else {
+        return Ok(None);
+    };
+    let ids = authors::ensure(conn, &BTreeSet::from([name])).await?;
+    Ok(ids.get(name.as_ref()).copied())
+}
+
+fn entry<'a>(
+    actor: Actor,
+    action: &'a str,
+    article_id: i64,
+    previous: Option<&'a ArticleRecord>,
+    current: Option<&'a ArticleRecord>,
+) -> audit::Entry<'a, ArticleRecord> {
+    audit::Entry {
+        actor,
+        action,
+        article_id: Some(article_id),
+        author_id: None,
+        previous,
+        current,
+    }
+}

@@ -1,0 +1,461 @@
+//! `/api/v1/articles`: list, create, read, partial update, soft delete, restore.
+
+use actix_web::http::header::{self, EntityTag};
+use actix_web::{HttpRequest, HttpResponse, web};
+use serde::{Deserialize, Deserializer, Serialize};
+use uuid::Uuid;
+
+use super::auth::ApiClient;
+use super::body::JsonBody;
+use super::idempotency::at_most_once;
+use crate::db;
+use crate::domain::{
+    ArticleInput, ArticleQuery, ArticleRecord, AuthorSlug, FeedLimit, FieldError, Level,
+    Precondition, Site,
+};
+use crate::error::AppError;
+use crate::handlers::{State, connection};
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CreateArticleRequest {
+    title: String,
+    #[serde(default)]
+    summary: String,
+    content_html: Option<String>,
+    url: Option<String>,
+    author: Option<String>,
+    level: String,
+    read_minutes: Option<i64>,
+    #[serde(default)]
+    includes_code: bool,
+    #[serde(default)]
+    has_summary: bool,
+    source: String,
+    published_at: Option<String>,
+}
+
+/// Every field optional; `null` clears the nullable ones and is refused for the others.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateArticleRequest {
+    #[serde(default, deserialize_with = "present")]
+    title: Option<String>,
+    #[serde(default, deserialize_with = "present")]
+    summary: Option<String>,
+    #[serde(default, deserialize_with = "present")]
+    content_html: Option<Option<String>>,
+    #[serde(default, deserialize_with = "present")]
+    url: Option<Option<String>>,
+    #[serde(default, deserialize_with = "present")]
+    author: Option<Option<String>>,
+    #[serde(default, deserialize_with = "present")]
+    level: Option<String>,
+    #[serde(default, deserialize_with = "present")]
+    read_minutes: Option<Option<i64>>,
+    #[serde(default, deserialize_with = "present")]
+    includes_code: Option<bool>,
+    #[serde(default, deserialize_with = "present")]
+    has_summary: Option<bool>,
+    #[serde(default, deserialize_with = "present")]
+    source: Option<String>,
+    #[serde(default, deserialize_with = "present")]
+    published_at: Option<String>,
+}
+
+/// A field that is present in the body, whatever its value (`null` included).
+fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Option<T>, D::Error> {
+    T::deserialize(d).map(Some)
+}
+
+/// The article as the API shows it: its stored fields, version and permalink.
+#[derive(Serialize)]
+pub(super) struct ArticleResponse<'a> {
+    #[serde(flatten)]
+    record: &'a ArticleRecord,
+    permalink: String,
+}
+
+impl<'a> ArticleResponse<'a> {
+    pub(super) fn new(site: &Site, record: &'a ArticleRecord) -> Self {
+        Self {
+            record,
+            permalink: site.article_permalink(record.article.public_id),
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct ArticleListResponse<'a> {
+    articles: Vec<ArticleResponse<'a>>,
+    /// The next page, or `null` on the last one.
+    next: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ListParams {
+    level: Option<String>,
+    author: Option<String>,
+    source: Option<String>,
+    code: Option<String>,
+    q: Option<String>,
+    include_deleted: Option<String>,
+    limit: Option<String>,
+    cursor: Option<String>,
+}
+
+pub async fn list_articles(
+    state: State,
+    params: web::Query<ListParams>,
+) -> Result<HttpResponse, AppError> {
+    let query = params.into_inner().parse()?;
+    let mut conn = connection(&state).await?;
+    let page = db::article_admin::list(&mut conn, &query).await?;
+    let next = page.next.map(|cursor| {
+        let mut url = url::Url::parse(&state.site.public_url.join("/api/v1/articles"))
+            .expect("public URL is absolute");
+        url.query_pairs_mut()
+            .extend_pairs(next_page_params(&query))
+            .append_pair("cursor", &cursor.to_string());
+        url.to_string()
+    });
+    let mut response = HttpResponse::Ok();
+    if let Some(next) = &next {
+        response.insert_header((header::LINK, format!("<{next}>; rel=\"next\"")));
+    }
+    let articles = page
+        .records
+        .iter()
+        .map(|r| ArticleResponse::new(&state.site, r))
+        .collect();
+    Ok(response.json(ArticleListResponse { articles, next }))
+}
+
+pub async fn get_article(state: State, id: web::Path<String>) -> Result<HttpResponse, AppError> {
+    let public_id = parse_id(&id)?;
+    let mut conn = connection(&state).await?;
+    let record = db::article_admin::find(&mut conn, public_id)
+        .await?
+        .ok_or_else(not_found)?;
+    Ok(article_response(HttpResponse::Ok(), &state.site, &record))
+}
+
+pub async fn create_article(
+    state: State,
+    client: ApiClient,
+    req: HttpRequest,
+    body: JsonBody<CreateArticleRequest>,
+) -> Result<HttpResponse, AppError> {
+    at_most_once(
+        &state,
+        client,
+        &req,
+        &body.bytes,
+        create(&state, client, body.value),
+    )
+    .await
+}
+
+async fn create(
+    state: &State,
+    client: ApiClient,
+    request: CreateArticleRequest,
+) -> Result<HttpResponse, AppError> {
+    let article = ArticleInput {
+        id: None,
+        title: request.title,
+        summary: request.summary,
+        content_html: request.content_html,
+        url: request.url,
+        author: request.author,
+        level: request.level,
+        read_minutes: request.read_minutes,
+        includes_code: request.includes_code,
+        has_summary: request.has_summary,
+        source: request.source,
+        published_at: request.published_at,
+        updated_at: None,
+    }
+    .validate()
+    .map_err(AppError::Invalid)?;
+    let mut conn = connection(state).await?;
+    let record = db::article_admin::create(
+        &mut conn,
+        &article,
+        chrono::Utc::now(),
+        Some(client.token_id),
+    )
+    .await?;
+    let location = state
+        .site
+        .public_url
+        .join(&format!("/api/v1/articles/{}", record.article.public_id));
+    let mut response = HttpResponse::Created();
+    response.insert_header((header::LOCATION, location));
+    Ok(article_response(response, &state.site, &record))
+}
+
+pub async fn update_article(
+    state: State,
+    client: ApiClient,
+    req: HttpRequest,
+    id: web::Path<String>,
+    body: JsonBody<UpdateArticleRequest>,
+) -> Result<HttpResponse, AppError> {
+    let public_id = parse_id(&id)?;
+    let precondition = precondition(&req)?;
+    let patch = body.value;
+    let mut conn = connection(&state).await?;
+    let stored = db::article_admin::find(&mut conn, public_id)
+        .await?
+        .ok_or_else(not_found)?;
+    let mut input = ArticleInput::from(&stored.article);
+    apply(patch, &mut input);
+    let article = input.validate().map_err(AppError::Invalid)?;
+    // The version is checked again under a row lock: what was read above may be stale.
+    let record = db::article_admin::update(
+        &mut conn,
+        public_id,
+        &article,
+        &precondition,
+        chrono::Utc::now(),
+        Some(client.token_id),
+    )
+    .await?;
+    Ok(article_response(HttpResponse::Ok(), &state.site, &record))
+}
+
+pub async fn delete_article(
+    state: State,
+    client: ApiClient,
+    req: HttpRequest,
+    id: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    set_deleted(&state, client, &req, &id, true).await
+}
+
+pub async fn restore_article(
+    state: State,
+    client: ApiClient,
+    req: HttpRequest,
+    id: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    at_most_once(
+        &state,
+        client,
+        &req,
+        b"",
+        set_deleted(&state, client, &req, &id, false),
+    )
+    .await
+}
+
+async fn set_deleted(
+    state: &State,
+    client: ApiClient,
+    req: &HttpRequest,
+    id: &str,
+    deleted: bool,
+) -> Result<HttpResponse, AppError> {
+    let public_id = parse_id(id)?;
+    let precondition = precondition(req)?;
+    let mut conn = connection(state).await?;
+    let record = db::article_admin::set_deleted(
+        &mut conn,
+        public_id,
+        deleted,
+        &precondition,
+        chrono::Utc::now(),
+        Some(client.token_id),
+    )
+    .await?;
+    Ok(article_response(HttpResponse::Ok(), &state.site, &record))
+}
+
+fn apply(patch: UpdateArticleRequest, input: &mut ArticleInput) {
+    let UpdateArticleRequest {
+        title,
+        summary,
+        content_html,
+        url,
+        author,
+        level,
+        read_minutes,
+        includes_code,
+        has_summary,
+        source,
+        published_at,
+    } = patch;
+    macro_rules! merge {
+        ($($field:ident),*) => {$( if let Some(value) = $field { input.$field = value; } )*};
+    }
+    merge!(
+        title,
+        summary,
+        content_html,
+        url,
+        author,
+        level,
+        read_minutes,
+        includes_code,
+        has_summary,
+        source
+    );
+    if let Some(published_at) = published_at {
+        input.published_at = Some(published_at);
+    }
+}
+
+fn article_response(
+    mut builder: actix_web::HttpResponseBuilder,
+    site: &Site,
+    record: &ArticleRecord,
+) -> HttpResponse {
+    builder
+        .insert_header((header::ETAG, etag(record.version)))
+        .json(ArticleResponse::new(site, record))
+}
+
+pub(super) fn etag(version: i64) -> EntityTag {
+    EntityTag::new_strong(format!("v{version}"))
+}
+
+/// `If-Match` as a precondition; weak tags never match (RFC 9110 13.1.1).
+fn precondition(req: &HttpRequest) -> Result<Precondition, AppError> {
+    let Some(value) = req.headers().get(header::IF_MATCH) else {
+        return Ok(Precondition::None);
+    };
+    let invalid = || {
+        AppError::invalid(FieldError::new(
+            "If-Match",
+            "must be * or a list of ETags such as \"v3\"",
+        ))
+    };
+    let value = value.to_str().map_err(|_| invalid())?.trim();
+    if value == "*" {
+        return Ok(Precondition::AnyVersion);
+    }
+    let tags = value
+        .split(',')
+        .map(|tag| tag.trim().parse::<EntityTag>().map_err(|_| invalid()))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(Precondition::OneOf(
+        tags.iter()
+            .filter(|tag| !tag.weak)
+            .filter_map(|tag| tag.tag().strip_prefix('v')?.parse().ok())
+            .collect(),
+    ))
+}
+
+fn parse_id(id: &str) -> Result<Uuid, AppError> {
+    Uuid::parse_str(id).map_err(|_| AppError::NotFound(format!("no article with id '{id}'")))
+}
+
+fn not_found() -> AppError {
+    AppError::NotFound("no article with that id".to_owned())
+}
+
+impl ListParams {
+    fn parse(self) -> Result<ArticleQuery, AppError> {
+        let mut errors = Vec::new();
+        let mut query = ArticleQuery::default();
+        let list = |value: &Option<String>| -> Vec<String> {
+            value
+                .iter()
+                .flat_map(|v| v.split(','))
+                .map(str::trim)
+                .filter(|v| !v.is_empty())
+                .map(str::to_owned)
+                .collect()
+        };
+        for level in list(&self.level) {
+            match level.parse::<Level>() {
+                Ok(level) => query.levels.push(level),
+                Err(e) => errors.push(FieldError::new("level", e.to_string())),
+            }
+        }
+        for slug in list(&self.author) {
+            match AuthorSlug::parse(&slug.to_ascii_lowercase()) {
+                Ok(slug) => query.authors.push(slug),
+                Err(_) => errors.push(FieldError::new(
+                    "author",
+                    format!("'{slug}' is not an author slug"),
+                )),
+            }
+        }
+        query.sources = list(&self.source);
+        let boolean =
+            |field: &str, value: &Option<String>, errors: &mut Vec<FieldError>| match value
+                .as_deref()
+            {
+                None => None,
+                Some("true") => Some(true),
+                Some("false") => Some(false),
+                Some(other) => {
+                    errors.push(FieldError::new(
+                        field,
+                        format!("must be true or false (got '{other}')"),
+                    ));
+                    None
+                }
+            };
+        query.includes_code = boolean("code", &self.code, &mut errors);
+        query.include_deleted =
+            boolean("include_deleted", &self.include_deleted, &mut errors).unwrap_or(false);
+        query.text = self
+            .q
+            .map(|q| q.trim().to_owned())
+            .filter(|q| !q.is_empty());
+        if let Some(limit) = &self.limit {
+            match FeedLimit::parse(limit) {
+                Ok(limit) => query.limit = limit,
+                Err(e) => errors.push(e),
+            }
+        }
+        if let Some(cursor) = &self.cursor {
+            match cursor.parse() {
+                Ok(cursor) => query.after = Some(cursor),
+                Err(e) => errors.push(e),
+            }
+        }
+        if errors.is_empty() {
+            Ok(query)
+        } else {
+            Err(AppError::Invalid(errors))
+        }
+    }
+}
+
+/// The parameters that select the same listing, for the `next` link.
+fn next_page_params(query: &ArticleQuery) -> Vec<(&'static str, String)> {
+    let join = |items: Vec<String>| items.join(",");
+    let mut params = Vec::new();
+    if !query.levels.is_empty() {
+        params.push((
+            "level",
+            join(query.levels.iter().map(|l| l.to_string()).collect()),
+        ));
+    }
+    if !query.authors.is_empty() {
+        params.push((
+            "author",
+            join(query.authors.iter().map(|a| a.to_string()).collect()),
+        ));
+    }
+    if !query.sources.is_empty() {
+        params.push(("source", join(query.sources.clone())));
+    }
+    if let Some(code) = query.includes_code {
+        params.push(("code", code.to_string()));
+    }
+    if let Some(text) = &query.text {
+        params.push(("q", text.clone()));
+    }
+    if query.include_deleted {
+        params.push(("include_deleted", "true".to_owned()));
+    }
+    if query.limit != FeedLimit::default() {
+        params.push(("limit", query.limit.get().to_string()));
+    }
+    params
+}

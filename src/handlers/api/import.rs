@@ -1,0 +1,52 @@
+//! `POST /api/v1/import`: a whole catalogue, all or nothing.
+
+use actix_web::{HttpRequest, HttpResponse, web};
+
+use super::auth::ApiClient;
+use super::body::JsonBytes;
+use super::idempotency::at_most_once;
+use crate::db;
+use crate::domain::{Catalogue, CatalogueError, FieldError};
+use crate::error::AppError;
+use crate::handlers::{State, connection};
+
+/// The body is the catalogue file itself (`seed/stripe-articles.json`'s format).
+pub async fn import_catalogue(
+    state: State,
+    client: ApiClient,
+    req: HttpRequest,
+    body: JsonBytes,
+) -> Result<HttpResponse, AppError> {
+    at_most_once(
+        &state,
+        client,
+        &req,
+        &body.0,
+        import(&state, client, &body.0),
+    )
+    .await
+}
+
+async fn import(state: &State, client: ApiClient, body: &[u8]) -> Result<HttpResponse, AppError> {
+    let catalogue = Catalogue::from_json(body).map_err(|e| match e {
+        CatalogueError::Syntax { .. } => AppError::BadRequest(e.to_string()),
+        CatalogueError::Item { item, ref error } => AppError::Invalid(vec![FieldError::new(
+            format!("[{}].{}", item - 1, error.field),
+            format!("item {item}: {}", error.message),
+        )]),
+    })?;
+    let mut conn = connection(state).await?;
+    let report = db::import::import(
+        &mut conn,
+        &catalogue.articles,
+        chrono::Utc::now(),
+        Some(client.token_id),
+    )
+    .await?;
+    Ok(HttpResponse::Ok().json(report))
+}
+
+/// Catalogues are large: up to 32 MiB (about 50,000 articles).
+pub fn body_limit() -> web::PayloadConfig {
+    web::PayloadConfig::new(32 * 1024 * 1024)
+}

@@ -1,0 +1,113 @@
+use reqwest::Method;
+
+use crate::helpers::TestApp;
+
+#[tokio::test]
+async fn every_api_route_needs_a_live_token() {
+    let app = TestApp::with_seed().await;
+    let token = app.token("alice").await;
+    let routes = [
+        (Method::GET, "/articles"),
+        (Method::POST, "/articles"),
+        (
+            Method::GET,
+            "/articles/00000000-0000-0000-0000-000000000000",
+        ),
+        (
+            Method::PATCH,
+            "/articles/00000000-0000-0000-0000-000000000000",
+        ),
+        (
+            Method::DELETE,
+            "/articles/00000000-0000-0000-0000-000000000000",
+        ),
+        (
+            Method::POST,
+            "/articles/00000000-0000-0000-0000-000000000000/restore",
+        ),
+        (Method::GET, "/authors"),
+        (Method::GET, "/authors/james-beswick"),
+        (Method::PATCH, "/authors/james-beswick"),
+        (Method::POST, "/import"),
+        (Method::GET, "/no-such-route"),
+    ];
+    let bad_credentials: [Option<&str>; 5] = [
+        None,
+        Some("Basic YWxpY2U6c2VjcmV0"),
+        Some("Bearer"),
+        Some("Bearer engfeed_0000000000000000000000000000000000000000000000000000000000000000"),
+        Some(&format!("Bearer {token}x")),
+    ];
+    for (method, path) in &routes {
+        for credentials in &bad_credentials {
+            let mut request = app
+                .client
+                .request(method.clone(), app.url(&format!("/api/v1{path}")));
+            if let Some(value) = credentials {
+                request = request.header("Authorization", *value);
+            }
+            let response = request.send().await.unwrap();
+            assert_eq!(
+                response.status(),
+                401,
+                "{method} {path} with {credentials:?}"
+            );
+            assert_eq!(
+                response.headers()["www-authenticate"],
+                r#"Bearer realm="engfeed""#
+            );
+            assert_eq!(
+                response.headers()["content-type"],
+                "application/problem+json"
+            );
+        }
+    }
+    assert_eq!(
+        app.db.count("SELECT count(*) AS count FROM articles").await,
+        50
+    );
+}
+
+#[tokio::test]
+async fn a_revoked_token_is_refused_and_feeds_stay_public() {
+    let app = TestApp::with_seed().await;
+    let token = app.token("bob").await;
+    assert_eq!(
+        app.api(Method::GET, "/articles", &token)
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+    let mut conn = app.db.connection().await;
+    let id = engfeed::db::tokens::list(&mut conn).await.unwrap()[0].id;
+    assert!(engfeed::db::tokens::revoke(&mut conn, id).await.unwrap());
+    let response = app
+        .api(Method::GET, "/articles", &token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 401);
+    let problem: serde_json::Value = response.json().await.unwrap();
+    assert!(problem["detail"].as_str().unwrap().contains("revoked"));
+    assert_eq!(app.get("/feed.atom").await.status(), 200);
+    assert_eq!(app.get("/").await.status(), 200);
+}
+
+#[tokio::test]
+async fn tokens_are_stored_only_as_hashes() {
+    let app = TestApp::spawn().await;
+    let token = app.token("carol").await;
+    let stored = app
+        .db
+        .count(&format!("SELECT count(*) AS count FROM api_tokens WHERE position('{token}'::bytea IN token_hash) > 0 OR token_hash = '{token}'::bytea"))
+        .await;
+    assert_eq!(stored, 0);
+    assert_eq!(
+        app.db
+            .count("SELECT count(*) AS count FROM api_tokens WHERE length(token_hash) = 32")
+            .await,
+        1
+    );
+}
