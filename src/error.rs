@@ -58,9 +58,11 @@ impl AppError {
     }
 }
 
-#[derive(Serialize)]
-struct Problem<'a> {
+/// An RFC 9457 problem: every error this service answers.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct Problem<'a> {
     #[serde(rename = "type")]
+    #[schema(value_type = String, example = "about:blank")]
     kind: &'a str,
     title: &'a str,
     status: u16,
@@ -69,8 +71,9 @@ struct Problem<'a> {
     errors: Option<Vec<ProblemField<'a>>>,
 }
 
-#[derive(Serialize)]
-struct ProblemField<'a> {
+/// One field that failed validation.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ProblemField<'a> {
     field: &'a str,
     message: &'a str,
 }

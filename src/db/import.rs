@@ -13,7 +13,7 @@ use super::schema::articles;
 use crate::domain::NewArticle;
 
 /// What an import did, article by article.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
 pub struct ImportReport {
     pub created: usize,
     pub updated: usize,

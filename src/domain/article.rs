@@ -153,14 +153,15 @@ impl NewArticle {
 }
 
 /// The author of an article, as feeds and pages show it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct AuthorRef {
     pub name: String,
+    #[schema(value_type = String, example = "james-beswick")]
     pub slug: AuthorSlug,
 }
 
 /// A stored, live article, as feeds and pages read it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Article {
     #[serde(rename = "id")]
     pub public_id: Uuid,
@@ -170,6 +171,7 @@ pub struct Article {
     pub url: Option<String>,
     pub author: Option<AuthorRef>,
     pub level: Level,
+    #[schema(minimum = 1, maximum = 600)]
     pub read_minutes: Option<u16>,
     pub includes_code: bool,
     pub has_summary: bool,
@@ -180,7 +182,7 @@ pub struct Article {
 
 /// A stored article with what the admin API adds: its version (the ETag), and its creation
 /// and deletion times. Also the snapshot the audit log keeps.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct ArticleRecord {
     #[serde(flatten)]
     pub article: Article,

@@ -10,21 +10,26 @@ use uuid::Uuid;
 use super::{ArticleInput, FieldError, NewArticle};
 
 /// One item as written in the file, before validation.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-struct CatalogueItem {
+pub struct CatalogueItem {
     id: Option<Uuid>,
+    #[schema(min_length = 1, max_length = 300)]
     title: String,
     summary: String,
     author: Option<String>,
+    #[schema(value_type = super::Level)]
     level: String,
+    #[schema(minimum = 1, maximum = 600)]
     read_minutes: Option<i64>,
     includes_code: bool,
     has_summary: bool,
     source: String,
     listing_position: Option<u32>,
     url: Option<String>,
+    #[schema(format = DateTime)]
     published_at: Option<String>,
+    #[schema(format = DateTime)]
     updated_at: Option<String>,
     content_html: Option<String>,
 }

@@ -20,7 +20,7 @@ pub use article::{
 pub use article_input::ArticleInput;
 pub use article_query::{ArticleQuery, Cursor};
 pub use author::{AuthorName, AuthorSlug};
-pub use catalogue::{Catalogue, CatalogueError};
+pub use catalogue::{Catalogue, CatalogueError, CatalogueItem};
 pub use feed_scope::{FeedLimit, FeedScope};
 pub use field_error::FieldError;
 pub use level::Level;

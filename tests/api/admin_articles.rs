@@ -421,4 +421,13 @@ async fn listing_walks_every_article_once_with_filters() {
         .map(|e| e["field"].as_str().unwrap())
         .collect();
     assert_eq!(fields, ["level", "code", "limit", "cursor"]);
+
+    for nul in ["q=%00", "source=a%00b"] {
+        let response = app
+            .api(Method::GET, &format!("/articles?{nul}"), &token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 400, "{nul}");
+    }
 }

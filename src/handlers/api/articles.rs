@@ -13,30 +13,34 @@ use crate::domain::{
     ArticleInput, ArticleQuery, ArticleRecord, AuthorSlug, FeedLimit, FieldError, Level,
     Precondition, Site,
 };
-use crate::error::AppError;
+use crate::error::{AppError, Problem};
 use crate::handlers::{State, connection};
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateArticleRequest {
+    #[schema(min_length = 1, max_length = 300)]
     title: String,
     #[serde(default)]
     summary: String,
     content_html: Option<String>,
     url: Option<String>,
     author: Option<String>,
+    #[schema(value_type = Level)]
     level: String,
+    #[schema(minimum = 1, maximum = 600)]
     read_minutes: Option<i64>,
     #[serde(default)]
     includes_code: bool,
     #[serde(default)]
     has_summary: bool,
     source: String,
+    #[schema(format = DateTime)]
     published_at: Option<String>,
 }
 
 /// Every field optional; `null` clears the nullable ones and is refused for the others.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateArticleRequest {
     #[serde(default, deserialize_with = "present")]
@@ -50,6 +54,7 @@ pub struct UpdateArticleRequest {
     #[serde(default, deserialize_with = "present")]
     author: Option<Option<String>>,
     #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<Level>)]
     level: Option<String>,
     #[serde(default, deserialize_with = "present")]
     read_minutes: Option<Option<i64>>,
@@ -60,6 +65,7 @@ pub struct UpdateArticleRequest {
     #[serde(default, deserialize_with = "present")]
     source: Option<String>,
     #[serde(default, deserialize_with = "present")]
+    #[schema(format = DateTime)]
     published_at: Option<String>,
 }
 
@@ -69,7 +75,7 @@ fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Optio
 }
 
 /// The article as the API shows it: its stored fields, version and permalink.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub(super) struct ArticleResponse<'a> {
     #[serde(flatten)]
     record: &'a ArticleRecord,
@@ -85,25 +91,42 @@ impl<'a> ArticleResponse<'a> {
     }
 }
 
-#[derive(Serialize)]
-struct ArticleListResponse<'a> {
+#[derive(Serialize, utoipa::ToSchema)]
+pub(super) struct ArticleListResponse<'a> {
     articles: Vec<ArticleResponse<'a>>,
     /// The next page, or `null` on the last one.
     next: Option<String>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ListParams {
+    /// Levels, comma-separated: `advanced,beginner`.
     level: Option<String>,
+    /// Author slugs, comma-separated.
     author: Option<String>,
+    /// Sources, comma-separated.
     source: Option<String>,
+    /// `true` or `false`: whether the article includes code.
     code: Option<String>,
+    /// Words to find in title or summary.
     q: Option<String>,
+    /// `true` to list deleted articles too.
     include_deleted: Option<String>,
+    /// 1 to 200; default 50.
     limit: Option<String>,
+    /// From the `next` link of the previous page.
     cursor: Option<String>,
 }
 
+#[utoipa::path(get, path = "/api/v1/articles", tag = "articles",
+    params(ListParams),
+    responses(
+        (status = 200, description = "One page, newest first", body = ArticleListResponse<'static>),
+        (status = 400, description = "A parameter is invalid", body = Problem<'static>, content_type = "application/problem+json"),
+        (status = 401, description = "No valid token", body = Problem<'static>, content_type = "application/problem+json"),
+    ),
+)]
 pub async fn list_articles(
     state: State,
     params: web::Query<ListParams>,
@@ -131,6 +154,14 @@ pub async fn list_articles(
     Ok(response.json(ArticleListResponse { articles, next }))
 }
 
+#[utoipa::path(get, path = "/api/v1/articles/{id}", tag = "articles",
+    params(("id" = String, Path, description = "The article's public id (UUID)")),
+    responses(
+        (status = 200, description = "The article", body = ArticleResponse<'static>, headers(("ETag" = String))),
+        (status = 404, description = "No such article", body = Problem<'static>, content_type = "application/problem+json"),
+        (status = 401, description = "No valid token", body = Problem<'static>, content_type = "application/problem+json"),
+    ),
+)]
 pub async fn get_article(state: State, id: web::Path<String>) -> Result<HttpResponse, AppError> {
     let public_id = parse_id(&id)?;
     let mut conn = connection(&state).await?;
@@ -140,6 +171,19 @@ pub async fn get_article(state: State, id: web::Path<String>) -> Result<HttpResp
     Ok(article_response(HttpResponse::Ok(), &state.site, &record))
 }
 
+#[utoipa::path(post, path = "/api/v1/articles", tag = "articles",
+    params(("Idempotency-Key" = Option<String>, Header, description = "Send a retried POST again safely")),
+    request_body = CreateArticleRequest,
+    responses(
+        (status = 201, description = "Created", body = ArticleResponse<'static>, headers(("ETag" = String), ("Location" = String))),
+        (status = 400, description = "A field is invalid", body = Problem<'static>, content_type = "application/problem+json"),
+        (status = 409, description = "The same request is still running", body = Problem<'static>, content_type = "application/problem+json"),
+        (status = 413, description = "Body over 1 MiB", body = Problem<'static>, content_type = "application/problem+json"),
+        (status = 415, description = "Not JSON", body = Problem<'static>, content_type = "application/problem+json"),
+        (status = 422, description = "Idempotency-Key reused with another body", body = Problem<'static>, content_type = "application/problem+json"),
+        (status = 401, description = "No valid token", body = Problem<'static>, content_type = "application/problem+json"),
+    ),
+)]
 pub async fn create_article(
     state: State,
     client: ApiClient,
@@ -195,6 +239,19 @@ async fn create(
     Ok(article_response(response, &state.site, &record))
 }
 
+#[utoipa::path(patch, path = "/api/v1/articles/{id}", tag = "articles",
+    params(("id" = String, Path, description = "The article's public id (UUID)"), ("If-Match" = Option<String>, Header, description = "Only change this version, e.g. \"v3\"")),
+    request_body = UpdateArticleRequest,
+    responses(
+        (status = 200, description = "Updated", body = ArticleResponse<'static>, headers(("ETag" = String))),
+        (status = 400, description = "A field is invalid", body = Problem<'static>, content_type = "application/problem+json"),
+        (status = 404, description = "No such article", body = Problem<'static>, content_type = "application/problem+json"),
+        (status = 412, description = "If-Match does not match", body = Problem<'static>, content_type = "application/problem+json"),
+        (status = 413, description = "Body over 1 MiB", body = Problem<'static>, content_type = "application/problem+json"),
+        (status = 415, description = "Not JSON", body = Problem<'static>, content_type = "application/problem+json"),
+        (status = 401, description = "No valid token", body = Problem<'static>, content_type = "application/problem+json"),
+    ),
+)]
 pub async fn update_article(
     state: State,
     client: ApiClient,
@@ -225,6 +282,16 @@ pub async fn update_article(
     Ok(article_response(HttpResponse::Ok(), &state.site, &record))
 }
 
+#[utoipa::path(delete, path = "/api/v1/articles/{id}", tag = "articles",
+    params(("id" = String, Path, description = "The article's public id (UUID)"), ("If-Match" = Option<String>, Header, description = "Only change this version, e.g. \"v3\"")),
+    responses(
+        (status = 200, description = "Deleted: gone from feeds, kept in the database", body = ArticleResponse<'static>, headers(("ETag" = String))),
+        (status = 400, description = "If-Match is malformed", body = Problem<'static>, content_type = "application/problem+json"),
+        (status = 404, description = "No such article", body = Problem<'static>, content_type = "application/problem+json"),
+        (status = 412, description = "If-Match does not match", body = Problem<'static>, content_type = "application/problem+json"),
+        (status = 401, description = "No valid token", body = Problem<'static>, content_type = "application/problem+json"),
+    ),
+)]
 pub async fn delete_article(
     state: State,
     client: ApiClient,
@@ -234,6 +301,18 @@ pub async fn delete_article(
     set_deleted(&state, client, &req, &id, true).await
 }
 
+#[utoipa::path(post, path = "/api/v1/articles/{id}/restore", tag = "articles",
+    params(("id" = String, Path, description = "The article's public id (UUID)"), ("If-Match" = Option<String>, Header, description = "Only change this version, e.g. \"v3\""), ("Idempotency-Key" = Option<String>, Header, description = "Send a retried POST again safely")),
+    responses(
+        (status = 200, description = "Restored: back in the feeds", body = ArticleResponse<'static>, headers(("ETag" = String))),
+        (status = 400, description = "A header is malformed", body = Problem<'static>, content_type = "application/problem+json"),
+        (status = 404, description = "No such article", body = Problem<'static>, content_type = "application/problem+json"),
+        (status = 409, description = "The same request is still running", body = Problem<'static>, content_type = "application/problem+json"),
+        (status = 412, description = "If-Match does not match", body = Problem<'static>, content_type = "application/problem+json"),
+        (status = 422, description = "Idempotency-Key reused with another request", body = Problem<'static>, content_type = "application/problem+json"),
+        (status = 401, description = "No valid token", body = Problem<'static>, content_type = "application/problem+json"),
+    ),
+)]
 pub async fn restore_article(
     state: State,
     client: ApiClient,
@@ -383,7 +462,16 @@ impl ListParams {
                 )),
             }
         }
-        query.sources = list(&self.source);
+        // PostgreSQL text cannot hold NUL; a query naming one would fail inside the database.
+        for (field, value) in [("source", &self.source), ("q", &self.q)] {
+            if value.as_deref().is_some_and(|v| v.contains('\0')) {
+                errors.push(FieldError::new(field, "must not contain the NUL character"));
+            }
+        }
+        query.sources = list(&self.source)
+            .into_iter()
+            .filter(|s| !s.contains('\0'))
+            .collect();
         let boolean =
             |field: &str, value: &Option<String>, errors: &mut Vec<FieldError>| match value
                 .as_deref()

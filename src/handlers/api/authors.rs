@@ -8,12 +8,12 @@ use super::body::JsonBody;
 use crate::db;
 use crate::db::authors::{AuthorSummary, RenameError};
 use crate::domain::{AuthorName, AuthorSlug, FeedScope, Site};
-use crate::error::AppError;
+use crate::error::{AppError, Problem};
 use crate::feeds::FeedFormat;
 use crate::handlers::{State, connection};
 
-#[derive(Serialize)]
-struct AuthorResponse {
+#[derive(Serialize, utoipa::ToSchema)]
+pub(super) struct AuthorResponse {
     name: String,
     slug: String,
     article_count: i64,
@@ -21,8 +21,8 @@ struct AuthorResponse {
     feeds: Feeds,
 }
 
-#[derive(Serialize)]
-struct Feeds {
+#[derive(Serialize, utoipa::ToSchema)]
+pub(super) struct Feeds {
     rss: String,
     atom: String,
 }
@@ -43,12 +43,24 @@ impl AuthorResponse {
     }
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RenameAuthorRequest {
+    #[schema(min_length = 1, max_length = 200)]
     name: String,
 }
 
+#[derive(Serialize, utoipa::ToSchema)]
+pub(super) struct AuthorListResponse {
+    authors: Vec<AuthorResponse>,
+}
+
+#[utoipa::path(get, path = "/api/v1/authors", tag = "authors",
+    responses(
+        (status = 200, description = "Every author, by name", body = AuthorListResponse),
+        (status = 401, description = "No valid token", body = Problem<'static>, content_type = "application/problem+json"),
+    ),
+)]
 pub async fn list_authors(state: State) -> Result<HttpResponse, AppError> {
     let mut conn = connection(&state).await?;
     let authors: Vec<AuthorResponse> = db::authors::summaries(&mut conn, None)
@@ -56,9 +68,17 @@ pub async fn list_authors(state: State) -> Result<HttpResponse, AppError> {
         .into_iter()
         .map(|summary| AuthorResponse::new(&state.site, summary))
         .collect();
-    Ok(HttpResponse::Ok().json(serde_json::json!({ "authors": authors })))
+    Ok(HttpResponse::Ok().json(AuthorListResponse { authors }))
 }
 
+#[utoipa::path(get, path = "/api/v1/authors/{slug}", tag = "authors",
+    params(("slug" = String, Path, description = "The author's slug, e.g. james-beswick")),
+    responses(
+        (status = 200, description = "The author", body = AuthorResponse),
+        (status = 404, description = "No such author", body = Problem<'static>, content_type = "application/problem+json"),
+        (status = 401, description = "No valid token", body = Problem<'static>, content_type = "application/problem+json"),
+    ),
+)]
 pub async fn get_author(state: State, slug: web::Path<String>) -> Result<HttpResponse, AppError> {
     let slug = parse_slug(&slug)?;
     let mut conn = connection(&state).await?;
@@ -69,6 +89,19 @@ pub async fn get_author(state: State, slug: web::Path<String>) -> Result<HttpRes
     Ok(HttpResponse::Ok().json(AuthorResponse::new(&state.site, summary)))
 }
 
+#[utoipa::path(patch, path = "/api/v1/authors/{slug}", tag = "authors",
+    params(("slug" = String, Path, description = "The author's slug, e.g. james-beswick")),
+    request_body = RenameAuthorRequest,
+    responses(
+        (status = 200, description = "Renamed; the slug and feed URLs stay", body = AuthorResponse),
+        (status = 400, description = "The name is invalid", body = Problem<'static>, content_type = "application/problem+json"),
+        (status = 404, description = "No such author", body = Problem<'static>, content_type = "application/problem+json"),
+        (status = 409, description = "Another author has that name", body = Problem<'static>, content_type = "application/problem+json"),
+        (status = 413, description = "Body over 1 MiB", body = Problem<'static>, content_type = "application/problem+json"),
+        (status = 415, description = "Not JSON", body = Problem<'static>, content_type = "application/problem+json"),
+        (status = 401, description = "No valid token", body = Problem<'static>, content_type = "application/problem+json"),
+    ),
+)]
 pub async fn rename_author(
     state: State,
     client: ApiClient,

@@ -6,10 +6,24 @@ use super::auth::ApiClient;
 use super::body::JsonBytes;
 use super::idempotency::at_most_once;
 use crate::db;
-use crate::domain::{Catalogue, CatalogueError, FieldError};
-use crate::error::AppError;
+use crate::db::import::ImportReport;
+use crate::domain::{Catalogue, CatalogueError, CatalogueItem, FieldError};
+use crate::error::{AppError, Problem};
 use crate::handlers::{State, connection};
 
+#[utoipa::path(post, path = "/api/v1/import", tag = "import",
+    params(("Idempotency-Key" = Option<String>, Header, description = "Send a retried POST again safely")),
+    request_body(content = Vec<CatalogueItem>, description = "A catalogue, newest first, in the format of seed/stripe-articles.json"),
+    responses(
+        (status = 200, description = "Imported, all or nothing", body = ImportReport),
+        (status = 400, description = "An item is invalid; nothing was written", body = Problem<'static>, content_type = "application/problem+json"),
+        (status = 409, description = "The same request is still running", body = Problem<'static>, content_type = "application/problem+json"),
+        (status = 413, description = "Body over 32 MiB", body = Problem<'static>, content_type = "application/problem+json"),
+        (status = 415, description = "Not JSON", body = Problem<'static>, content_type = "application/problem+json"),
+        (status = 422, description = "Idempotency-Key reused with another body", body = Problem<'static>, content_type = "application/problem+json"),
+        (status = 401, description = "No valid token", body = Problem<'static>, content_type = "application/problem+json"),
+    ),
+)]
 /// The body is the catalogue file itself (`seed/stripe-articles.json`'s format).
 pub async fn import_catalogue(
     state: State,

@@ -6,6 +6,7 @@ mod authors;
 mod body;
 mod idempotency;
 mod import;
+pub mod openapi;
 
 use actix_web::middleware::from_fn;
 use actix_web::web;
@@ -47,6 +48,7 @@ pub fn scope() -> actix_web::Scope<
                 .route(web::get().to(authors::get_author))
                 .route(web::patch().to(authors::rename_author)),
         )
+        .service(web::resource("/openapi.json").route(web::get().to(openapi::openapi_json)))
         .service(
             web::resource("/import")
                 .app_data(import::body_limit())
