@@ -24,10 +24,13 @@ pub struct ImportReport {
 const INSERT_CHUNK: usize = 2_000;
 
 /// Imports `articles` (newest first) all or nothing. Articles are matched by public id,
-/// else by import key; `now` is the publication time of new articles that carry none.
+/// else by import key.
 ///
-/// New articles are inserted oldest first, so when they share `now` the id, which breaks
-/// ties in every feed's order, keeps the listing order.
+/// New articles without a date are published at the import time, `now`, less one
+/// microsecond per place in the listing: the listing order survives as a date order, which
+/// is what readers sort by, and no two entries share a timestamp (feed validators warn about
+/// identical `updated` values). They are also inserted oldest first, so the id, which breaks
+/// ties in every feed's order, agrees.
 pub async fn import(
     conn: &mut AsyncPgConnection,
     catalogue: &[NewArticle],
@@ -41,7 +44,7 @@ pub async fn import(
 
         let mut report = ImportReport::default();
         let mut inserts = Vec::new();
-        for article in catalogue.iter().rev() {
+        for (place, article) in catalogue.iter().enumerate().rev() {
             let author_id = article
                 .author
                 .as_ref()
@@ -53,7 +56,8 @@ pub async fn import(
                 .or_else(|| existing.by_import_key.get(&key));
             match row {
                 None => {
-                    let published_at = article.published_at.unwrap_or(now);
+                    let listed_at = now - chrono::TimeDelta::microseconds(place as i64);
+                    let published_at = article.published_at.unwrap_or(listed_at);
                     let updated_at = article.updated_at.unwrap_or(published_at);
                     inserts.push(ArticleInsert {
                         public_id: article.public_id.unwrap_or_else(Uuid::new_v4),

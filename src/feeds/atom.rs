@@ -1,7 +1,8 @@
 use atom_syndication::{Category, Content, Entry, Feed, Generator, Link, Person, Text};
 
 use super::{
-    FeedContext, FeedFormat, GENERATOR, LANGUAGE, RenderError, VERSION, item_categories, xml_text,
+    FeedContext, FeedFormat, GENERATOR, LANGUAGE, RenderError, VERSION, item_categories, summary,
+    xml_text,
 };
 use crate::domain::{Article, article_feed_id};
 
@@ -87,7 +88,7 @@ fn entry(context: &FeedContext<'_>, article: &Article) -> Entry {
             mime_type: Some("text/html".to_owned()),
             ..Link::default()
         }],
-        summary: Some(Text::plain(xml_text(&article.summary))),
+        summary: summary(article).map(Text::plain),
         content: article.content_html.as_deref().map(|html| Content {
             value: Some(xml_text(html).into_owned()),
             content_type: Some("html".to_owned()),

@@ -115,6 +115,13 @@ pub fn xml_text(text: &str) -> Cow<'_, str> {
     strip_xml_forbidden(text)
 }
 
+/// The summary as feed text; `None` when blank, since readers (and the W3C validator) take
+/// an empty summary for a missing one done badly.
+fn summary(article: &Article) -> Option<Cow<'_, str>> {
+    let text = xml_text(&article.summary);
+    (!text.trim().is_empty()).then_some(text)
+}
+
 /// Renders `articles` (newest first) in `format`.
 pub fn render(
     format: FeedFormat,

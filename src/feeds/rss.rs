@@ -3,7 +3,8 @@ use rss::extension::dublincore::DublinCoreExtension;
 use rss::{Category, Channel, Guid, Item};
 
 use super::{
-    FeedContext, FeedFormat, GENERATOR, LANGUAGE, RenderError, VERSION, item_categories, xml_text,
+    FeedContext, FeedFormat, GENERATOR, LANGUAGE, RenderError, VERSION, item_categories, summary,
+    xml_text,
 };
 use crate::domain::{Article, article_feed_id};
 
@@ -51,9 +52,8 @@ fn item(context: &FeedContext<'_>, article: &Article) -> Item {
         title: Some(xml_text(&article.title).into_owned()),
         link: Some(context.article_link(article)),
         // <description> holds HTML, so the plain-text summary is escaped to read as written.
-        description: Some(
-            quick_xml::escape::partial_escape(xml_text(&article.summary)).into_owned(),
-        ),
+        description: summary(article)
+            .map(|text| quick_xml::escape::partial_escape(text).into_owned()),
         content: article
             .content_html
             .as_deref()

@@ -307,3 +307,28 @@ async fn links_use_the_configured_public_url_not_the_host_header() {
     assert!(!body.contains("evil.example"));
     assert_eq!(atom_link(&atom(&body), "self"), app.url("/feed.atom"));
 }
+
+#[tokio::test]
+async fn undated_articles_keep_the_listing_order_as_distinct_dates() {
+    let app = TestApp::with_seed().await;
+    let feed = atom(&app.feed_body("/feed.atom").await);
+    let published: Vec<_> = feed.entries.iter().map(|e| e.published.unwrap()).collect();
+    assert!(
+        published.windows(2).all(|pair| pair[0] > pair[1]),
+        "strictly newest first, no two alike"
+    );
+    let spread = *published.first().unwrap() - *published.last().unwrap();
+    assert!(spread < chrono::TimeDelta::milliseconds(1), "all within the import: {spread}");
+}
+
+#[tokio::test]
+async fn a_blank_summary_is_left_out_not_sent_empty() {
+    let app = TestApp::spawn().await;
+    let catalogue = serde_json::json!([{
+        "title": "No summary yet", "summary": "  ", "author": null, "level": "beginner",
+        "read_minutes": null, "includes_code": false, "has_summary": false, "source": "Test"
+    }]);
+    app.import_json(&catalogue.to_string()).await;
+    assert!(rss(&app.feed_body("/feed.rss").await).items[0].description.is_none());
+    assert!(atom(&app.feed_body("/feed.atom").await).entries[0].summary.is_none());
+}
