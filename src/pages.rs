@@ -98,10 +98,7 @@ fn feed_links(site: &Site, scope: &FeedScope) -> Vec<FeedLink> {
     FeedFormat::ALL
         .into_iter()
         .map(|format| FeedLink {
-            label: match format {
-                FeedFormat::Rss => "RSS",
-                FeedFormat::Atom => "Atom",
-            },
+            label: format.label(),
             title: format!("engfeed: {} ({})", scope.describe(), format.extension()),
             url: site.feed_url(scope, format.extension()),
             media_type: format.media_type(),

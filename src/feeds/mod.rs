@@ -1,9 +1,11 @@
-//! Pure rendering of articles into feed documents: no I/O, no HTTP.
+//! Pure rendering of articles into feed documents (RSS 2.0, Atom 1.0, JSON Feed 1.1): no
+//! I/O, no HTTP.
 //!
 //! Every text that reaches a document goes through [`xml_text`], which drops the
 //! characters XML 1.0 forbids; the writers escape the rest (`<`, `&`, `]]>`).
 
 mod atom;
+mod json;
 mod rss;
 
 use std::borrow::Cow;
@@ -17,16 +19,18 @@ use crate::domain::{Article, FeedLimit, FeedScope, Site, strip_xml_forbidden};
 pub enum FeedFormat {
     Rss,
     Atom,
+    Json,
 }
 
 impl FeedFormat {
-    pub const ALL: [FeedFormat; 2] = [FeedFormat::Rss, FeedFormat::Atom];
+    pub const ALL: [FeedFormat; 3] = [FeedFormat::Rss, FeedFormat::Atom, FeedFormat::Json];
 
     /// The file extension in feed URLs (`/feed.rss`).
     pub fn extension(self) -> &'static str {
         match self {
             FeedFormat::Rss => "rss",
             FeedFormat::Atom => "atom",
+            FeedFormat::Json => "json",
         }
     }
 
@@ -34,6 +38,7 @@ impl FeedFormat {
         match self {
             FeedFormat::Rss => "application/rss+xml",
             FeedFormat::Atom => "application/atom+xml",
+            FeedFormat::Json => "application/feed+json",
         }
     }
 
@@ -41,6 +46,16 @@ impl FeedFormat {
         match self {
             FeedFormat::Rss => "application/rss+xml; charset=utf-8",
             FeedFormat::Atom => "application/atom+xml; charset=utf-8",
+            FeedFormat::Json => "application/feed+json; charset=utf-8",
+        }
+    }
+
+    /// How people call it, in subscribe links.
+    pub fn label(self) -> &'static str {
+        match self {
+            FeedFormat::Rss => "RSS",
+            FeedFormat::Atom => "Atom",
+            FeedFormat::Json => "JSON Feed",
         }
     }
 }
@@ -52,6 +67,8 @@ pub enum RenderError {
     Rss(#[from] ::rss::Error),
     #[error("writing Atom failed: {0}")]
     Atom(#[from] ::atom_syndication::Error),
+    #[error("writing JSON Feed failed: {0}")]
+    Json(#[from] serde_json::Error),
 }
 
 /// What every format needs to know besides the items.
@@ -131,6 +148,7 @@ pub fn render(
     match format {
         FeedFormat::Rss => rss::render(context, articles),
         FeedFormat::Atom => atom::render(context, articles),
+        FeedFormat::Json => json::render(context, articles),
     }
 }
 

@@ -77,7 +77,9 @@ fn parse_format(extension: &str) -> Result<FeedFormat, AppError> {
         .into_iter()
         .find(|format| format.extension() == extension)
         .ok_or_else(|| {
-            AppError::NotFound(format!("no feed format '{extension}' (use .rss or .atom)"))
+            AppError::NotFound(format!(
+                "no feed format '{extension}' (use .rss, .atom or .json)"
+            ))
         })
 }
 

@@ -44,3 +44,16 @@ pub fn atom_link(feed: &atom_syndication::Feed, rel: &str) -> String {
         .href
         .clone()
 }
+
+pub fn json_feed(body: &str) -> serde_json::Value {
+    serde_json::from_str(body).unwrap_or_else(|e| panic!("JSON Feed does not parse: {e}\n{body}"))
+}
+
+pub fn json_titles(feed: &serde_json::Value) -> Vec<String> {
+    feed["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .map(|i| i["title"].as_str().expect("title").to_owned())
+        .collect()
+}

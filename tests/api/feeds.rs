@@ -2,7 +2,9 @@ use std::collections::HashSet;
 
 use chrono::DateTime;
 
-use crate::feed_parse::{atom, atom_link, atom_titles, rss, rss_self_link, rss_titles};
+use crate::feed_parse::{
+    atom, atom_link, atom_titles, json_feed, json_titles, rss, rss_self_link, rss_titles,
+};
 use crate::helpers::TestApp;
 use crate::seed::{self, SeedArticle, slug_of, titles};
 
@@ -29,6 +31,41 @@ async fn each_feed_holds_exactly_its_seed_articles_newest_first() {
         assert_eq!(&rss_titles(&channel), expected, "{path}.rss");
         let feed = atom(&app.feed_body(&format!("{path}.atom?limit=200")).await);
         assert_eq!(&atom_titles(&feed), expected, "{path}.atom");
+        let json = json_feed(&app.feed_body(&format!("{path}.json?limit=200")).await);
+        assert_eq!(&json_titles(&json), expected, "{path}.json");
+    }
+}
+
+#[tokio::test]
+async fn json_feed_has_the_same_items_and_ids_as_rss() {
+    let app = TestApp::with_seed().await;
+    let response = app.get("/levels/beginner/feed.json").await;
+    assert_eq!(
+        response.headers()["content-type"],
+        "application/feed+json; charset=utf-8"
+    );
+    let feed = json_feed(&response.text().await.unwrap());
+    assert_eq!(feed["version"], "https://jsonfeed.org/version/1.1");
+    assert_eq!(feed["feed_url"], app.url("/levels/beginner/feed.json"));
+    assert_eq!(feed["home_page_url"], app.url("/levels/beginner"));
+    assert_eq!(feed["title"], "engfeed: Beginner articles");
+    let channel = rss(&app.feed_body("/levels/beginner/feed.rss").await);
+    let rss_ids: Vec<String> = channel
+        .items
+        .iter()
+        .map(|i| i.guid.clone().unwrap().value)
+        .collect();
+    let json_ids: Vec<String> = feed["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["id"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(json_ids, rss_ids);
+    for item in feed["items"].as_array().unwrap() {
+        assert!(item["content_text"].is_string() || item["content_html"].is_string());
+        assert!(DateTime::parse_from_rfc3339(item["date_published"].as_str().unwrap()).is_ok());
+        assert!(item["url"].as_str().unwrap().starts_with("http"));
     }
 }
 
@@ -258,6 +295,7 @@ async fn unknown_levels_authors_and_formats_are_404() {
         "/authors/James%20Beswick/feed.atom",
         "/authors/..%2F..%2Fetc/feed.rss",
         "/feed.xml",
+        "/levels/expert/feed.json",
         "/levels/advanced/feed.html",
     ] {
         let response = app.get(path).await;
@@ -318,7 +356,10 @@ async fn undated_articles_keep_the_listing_order_as_distinct_dates() {
         "strictly newest first, no two alike"
     );
     let spread = *published.first().unwrap() - *published.last().unwrap();
-    assert!(spread < chrono::TimeDelta::milliseconds(1), "all within the import: {spread}");
+    assert!(
+        spread < chrono::TimeDelta::milliseconds(1),
+        "all within the import: {spread}"
+    );
 }
 
 #[tokio::test]
@@ -329,6 +370,14 @@ async fn a_blank_summary_is_left_out_not_sent_empty() {
         "read_minutes": null, "includes_code": false, "has_summary": false, "source": "Test"
     }]);
     app.import_json(&catalogue.to_string()).await;
-    assert!(rss(&app.feed_body("/feed.rss").await).items[0].description.is_none());
-    assert!(atom(&app.feed_body("/feed.atom").await).entries[0].summary.is_none());
+    assert!(
+        rss(&app.feed_body("/feed.rss").await).items[0]
+            .description
+            .is_none()
+    );
+    assert!(
+        atom(&app.feed_body("/feed.atom").await).entries[0]
+            .summary
+            .is_none()
+    );
 }

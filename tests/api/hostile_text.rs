@@ -44,6 +44,10 @@ async fn hostile_text_gives_valid_feeds_that_read_back_as_written() {
             less_forbidden(summary)
         );
         assert_eq!(entry.authors[0].name, less_forbidden(author));
+
+        let json = crate::feed_parse::json_feed(&app.feed_body(&format!("{path}.json")).await);
+        assert_eq!(json["items"][0]["title"], less_forbidden(title));
+        assert_eq!(json["items"][0]["summary"], less_forbidden(summary));
     }
     let page = app.get("/").await.text().await.unwrap();
     assert!(!page.contains("<script>alert"), "HTML pages escape text");

@@ -1,0 +1,113 @@
+//! JSON Feed 1.1 (https://www.jsonfeed.org/version/1.1/), with the same items and ids as
+//! the RSS and Atom feeds.
+
+use std::borrow::Cow;
+
+use serde::Serialize;
+
+use super::{FeedContext, FeedFormat, LANGUAGE, RenderError, item_categories, summary, xml_text};
+use crate::domain::{Article, article_feed_id};
+
+#[derive(Serialize)]
+struct JsonFeed<'a> {
+    version: &'static str,
+    title: String,
+    home_page_url: String,
+    feed_url: String,
+    description: String,
+    language: &'static str,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    authors: Vec<Author<'a>>,
+    items: Vec<Item<'a>>,
+}
+
+#[derive(Serialize)]
+struct Author<'a> {
+    name: Cow<'a, str>,
+    url: String,
+}
+
+#[derive(Serialize)]
+struct Item<'a> {
+    id: String,
+    url: String,
+    title: Cow<'a, str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    summary: Option<Cow<'a, str>>,
+    /// One of the two is required; `content_text` is the summary (or the title) when the
+    /// article has no body.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    content_html: Option<Cow<'a, str>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    content_text: Option<Cow<'a, str>>,
+    date_published: String,
+    date_modified: String,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    authors: Vec<Author<'a>>,
+    tags: Vec<String>,
+}
+
+pub(super) fn render(
+    context: &FeedContext<'_>,
+    articles: &[Article],
+) -> Result<Vec<u8>, RenderError> {
+    let site = context.site;
+    // JSON Feed 1.1: items inherit the feed's authors, so the feed names one only when
+    // some item has none, as Atom does.
+    let authors = if articles.iter().any(|a| a.author.is_none()) || articles.is_empty() {
+        vec![Author {
+            name: Cow::Borrowed(super::GENERATOR),
+            url: site.page_url(&crate::domain::FeedScope::All),
+        }]
+    } else {
+        Vec::new()
+    };
+    let feed = JsonFeed {
+        version: "https://jsonfeed.org/version/1.1",
+        title: context.title(),
+        home_page_url: site.page_url(context.scope),
+        feed_url: context.self_url(FeedFormat::Json),
+        description: context.description(),
+        language: LANGUAGE,
+        authors,
+        items: articles.iter().map(|a| item(context, a)).collect(),
+    };
+    Ok(serde_json::to_vec(&feed)?)
+}
+
+fn item<'a>(context: &FeedContext<'_>, article: &'a Article) -> Item<'a> {
+    let summary = summary(article);
+    let content_html = article.content_html.as_deref().map(xml_text);
+    let content_text = match content_html {
+        Some(_) => None,
+        None => Some(summary.clone().unwrap_or_else(|| xml_text(&article.title))),
+    };
+    Item {
+        id: article_feed_id(article.public_id),
+        url: context.article_link(article),
+        title: xml_text(&article.title),
+        summary,
+        content_html,
+        content_text,
+        date_published: rfc3339(article.published_at),
+        date_modified: rfc3339(article.updated_at),
+        authors: article
+            .author
+            .iter()
+            .map(|author| Author {
+                name: xml_text(&author.name),
+                url: context
+                    .site
+                    .page_url(&crate::domain::FeedScope::Author(author.clone())),
+            })
+            .collect(),
+        tags: item_categories(article)
+            .into_iter()
+            .map(|c| c.label)
+            .collect(),
+    }
+}
+
+fn rfc3339(time: chrono::DateTime<chrono::Utc>) -> String {
+    time.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)
+}
