@@ -5,16 +5,16 @@ use std::collections::BTreeSet;
 
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
-use diesel::sql_types::{Bool, Text};
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
 use super::audit::{self, Actor};
 use super::authors;
-use super::level_sql::DbLevel;
-use super::models::{ArticleInsert, ArticleRow, AuthorRow, RecordMetaRow, into_record, values_of};
-use super::schema::{articles, authors as authors_table};
-use crate::domain::{ArticleQuery, ArticleRecord, Cursor, NewArticle, Precondition};
+use super::models::{
+    ArticleInsert, ArticleRow, AuthorRow, RecordMetaRow, into_record, record_query, values_of,
+};
+use super::schema::articles;
+use crate::domain::{ArticleRecord, NewArticle, Precondition};
 
 /// Why a write did not happen.
 #[derive(Debug, thiserror::Error)]
@@ -27,23 +27,7 @@ pub enum WriteError {
     Query(#[from] diesel::result::Error),
 }
 
-/// One page of a listing, and where the next one starts.
-pub struct Page {
-    pub records: Vec<ArticleRecord>,
-    pub next: Option<Cursor>,
-}
-
 type RecordRow = (ArticleRow, RecordMetaRow, Option<AuthorRow>);
-
-macro_rules! record_query {
-    () => {
-        articles::table.left_join(authors_table::table).select((
-            ArticleRow::as_select(),
-            RecordMetaRow::as_select(),
-            Option::<AuthorRow>::as_select(),
-        ))
-    };
-}
 
 /// An article by public id, deleted or not.
 pub async fn find(
@@ -56,65 +40,6 @@ pub async fn find(
         .await
         .optional()?;
     row.map(|(a, m, au)| into_record(a, m, au)).transpose()
-}
-
-/// Newest first, filtered, one page after `query.after`.
-pub async fn list(conn: &mut AsyncPgConnection, query: &ArticleQuery) -> QueryResult<Page> {
-    let mut select = record_query!()
-        .order((articles::published_at.desc(), articles::id.desc()))
-        .limit(i64::from(query.limit.get()) + 1)
-        .into_boxed();
-    if !query.include_deleted {
-        select = select.filter(articles::deleted_at.is_null());
-    }
-    if !query.levels.is_empty() {
-        select = select.filter(
-            articles::level.eq_any(query.levels.iter().map(|l| DbLevel(*l)).collect::<Vec<_>>()),
-        );
-    }
-    if !query.authors.is_empty() {
-        let slugs: Vec<&str> = query.authors.iter().map(AsRef::as_ref).collect();
-        select = select.filter(authors_table::slug.eq_any(slugs));
-    }
-    if !query.sources.is_empty() {
-        select = select.filter(articles::source.eq_any(&query.sources));
-    }
-    if let Some(code) = query.includes_code {
-        select = select.filter(articles::includes_code.eq(code));
-    }
-    if let Some(text) = &query.text {
-        select = select.filter(
-            diesel::dsl::sql::<Bool>(
-                "to_tsvector('english', articles.title || ' ' || articles.summary) @@ websearch_to_tsquery('english', ",
-            )
-            .bind::<Text, _>(text.clone())
-            .sql(")"),
-        );
-    }
-    if let Some(after) = query.after {
-        select = select.filter(
-            articles::published_at
-                .lt(after.published_at)
-                .or(articles::published_at
-                    .eq(after.published_at)
-                    .and(articles::id.lt(after.id))),
-        );
-    }
-    let mut rows: Vec<RecordRow> = select.load(conn).await?;
-    let next = if rows.len() > usize::from(query.limit.get()) {
-        rows.truncate(usize::from(query.limit.get()));
-        rows.last().map(|(a, _, _)| Cursor {
-            published_at: a.published_at,
-            id: a.id,
-        })
-    } else {
-        None
-    };
-    let records = rows
-        .into_iter()
-        .map(|(a, m, au)| into_record(a, m, au))
-        .collect::<QueryResult<_>>()?;
-    Ok(Page { records, next })
 }
 
 pub async fn create(

@@ -1,34 +1,45 @@
 use diesel::expression::SqlLiteral;
 use diesel::prelude::*;
-use diesel::sql_types::Bool;
+use diesel::sql_types::{Bool, Text};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
-use super::models::{ArticleRow, AuthorRow, into_article};
+use super::level_sql::DbLevel;
+use super::models::{
+    ArticleRow, AuthorRow, RecordMetaRow, into_article, into_record, record_query,
+};
 use super::schema::{articles, authors};
-use crate::domain::{Article, FeedLimit, FeedScope, Level};
+use crate::domain::{Article, ArticleQuery, ArticleRecord, Cursor, FeedScope, Level};
 
-/// The newest live articles of a scope: `ORDER BY published_at DESC, id DESC LIMIT n`,
-/// served by one of the partial `articles_live_*_recent` indexes.
-pub async fn list_recent(
+/// One page of a listing, and where the next one starts.
+pub struct Page {
+    pub records: Vec<ArticleRecord>,
+    pub next: Option<Cursor>,
+}
+
+/// The newest articles of a scope, narrowed by `query`, after `query.after`:
+/// `ORDER BY published_at DESC, id DESC LIMIT n`. Unfiltered feeds of a scope are served by
+/// one of the partial `articles_live_*_recent` indexes (docs/QUERY-PLANS.md).
+pub async fn list(
     conn: &mut AsyncPgConnection,
     scope: &FeedScope,
-    limit: FeedLimit,
-) -> QueryResult<Vec<Article>> {
+    query: &ArticleQuery,
+) -> QueryResult<Page> {
     let authors_by_slug = diesel::alias!(authors as authors_by_slug);
-    let mut query = articles::table
-        .left_join(authors::table)
-        .filter(articles::deleted_at.is_null())
-        .select((ArticleRow::as_select(), Option::<AuthorRow>::as_select()))
+    let limit = usize::from(query.limit.get());
+    let mut select = record_query!()
         .order((articles::published_at.desc(), articles::id.desc()))
-        .limit(i64::from(limit.get()))
+        .limit(limit as i64 + 1)
         .into_boxed();
-    query = match scope {
-        FeedScope::All => query,
-        FeedScope::Level(level) => query.filter(level_is(*level)),
+    if !query.include_deleted {
+        select = select.filter(articles::deleted_at.is_null());
+    }
+    select = match scope {
+        FeedScope::All => select,
+        FeedScope::Level(level) => select.filter(level_is(*level)),
         // A scalar subquery, not a filter on the joined slug: with the author's id known
         // before the scan, `articles_live_author_recent` yields rows already in order.
-        FeedScope::Author(author) => query.filter(
+        FeedScope::Author(author) => select.filter(
             articles::author_id.eq(authors_by_slug
                 .filter(
                     authors_by_slug
@@ -39,11 +50,71 @@ pub async fn list_recent(
                 .single_value()),
         ),
     };
-    let rows: Vec<(ArticleRow, Option<AuthorRow>)> = query.load(conn).await?;
-    rows.into_iter()
-        .map(|(article, author)| into_article(article, author))
-        .collect()
+    let filter = &query.filter;
+    if !filter.levels.is_empty() {
+        let levels: Vec<DbLevel> = filter.levels.iter().map(|l| DbLevel(*l)).collect();
+        select = select.filter(articles::level.eq_any(levels));
+    }
+    if !filter.authors.is_empty() {
+        let slugs: Vec<&str> = filter.authors.iter().map(AsRef::as_ref).collect();
+        select = select.filter(authors::slug.eq_any(slugs));
+    }
+    if !filter.sources.is_empty() {
+        let sources: Vec<&str> = filter.sources.iter().map(String::as_str).collect();
+        select = select.filter(lower(articles::source).eq_any(sources));
+    }
+    if let Some(code) = filter.includes_code {
+        select = select.filter(articles::includes_code.eq(code));
+    }
+    if let Some(min) = filter.min_minutes {
+        select = select.filter(articles::read_minutes.ge(i32::from(min)));
+    }
+    if let Some(max) = filter.max_minutes {
+        select = select.filter(articles::read_minutes.le(i32::from(max)));
+    }
+    if let Some(since) = filter.since {
+        select = select.filter(articles::published_at.ge(since));
+    }
+    if let Some(until) = filter.until {
+        select = select.filter(articles::published_at.lt(until));
+    }
+    if let Some(text) = &filter.text {
+        select = select.filter(
+            diesel::dsl::sql::<Bool>(
+                "to_tsvector('english', articles.title || ' ' || articles.summary) \
+                 @@ websearch_to_tsquery('english', ",
+            )
+            .bind::<Text, _>(text.clone())
+            .sql(")"),
+        );
+    }
+    if let Some(after) = query.after {
+        select = select.filter(
+            articles::published_at
+                .lt(after.published_at)
+                .or(articles::published_at
+                    .eq(after.published_at)
+                    .and(articles::id.lt(after.id))),
+        );
+    }
+    let mut rows: Vec<(ArticleRow, RecordMetaRow, Option<AuthorRow>)> = select.load(conn).await?;
+    let next = if rows.len() > limit {
+        rows.truncate(limit);
+        rows.last().map(|(a, _, _)| Cursor {
+            published_at: a.published_at,
+            id: a.id,
+        })
+    } else {
+        None
+    };
+    let records = rows
+        .into_iter()
+        .map(|(a, m, au)| into_record(a, m, au))
+        .collect::<QueryResult<_>>()?;
+    Ok(Page { records, next })
 }
+
+diesel::define_sql_function!(fn lower(text: diesel::sql_types::Text) -> diesel::sql_types::Text);
 
 /// `articles.level = '<level>'` as a literal, not a bind parameter: each level has its own
 /// partial index, and once PostgreSQL switches a prepared statement to its generic plan,

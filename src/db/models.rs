@@ -137,3 +137,17 @@ pub fn into_record(
         deleted_at: meta.deleted_at,
     })
 }
+
+/// The select of an admin record: article, version and dates, author.
+macro_rules! record_query {
+    () => {
+        $crate::db::schema::articles::table
+            .left_join($crate::db::schema::authors::table)
+            .select((
+                $crate::db::models::ArticleRow::as_select(),
+                $crate::db::models::RecordMetaRow::as_select(),
+                Option::<$crate::db::models::AuthorRow>::as_select(),
+            ))
+    };
+}
+pub(crate) use record_query;

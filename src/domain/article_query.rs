@@ -1,23 +1,329 @@
+//! Listing parameters shared by feed URLs and the admin API: the filter grammar, its
+//! canonical form, and keyset cursors.
+
+use std::collections::BTreeSet;
 use std::fmt;
 use std::str::FromStr;
 
 use chrono::{DateTime, Utc};
 
-use super::{AuthorSlug, FeedLimit, FieldError, Level};
+use super::{AuthorSlug, FeedLimit, FieldError, Level, ReadMinutes};
 
-/// Which articles an admin listing holds: AND across fields, OR within one.
+/// Narrows a listing: AND across fields, OR within one. Sets keep values sorted and unique,
+/// so filters written differently (order, case, repeats) compare and print the same.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ArticleFilter {
+    pub levels: BTreeSet<Level>,
+    pub authors: BTreeSet<AuthorSlug>,
+    /// Lowercase; matched without regard to case.
+    pub sources: BTreeSet<String>,
+    pub includes_code: Option<bool>,
+    pub min_minutes: Option<u16>,
+    pub max_minutes: Option<u16>,
+    /// Words to find in title or summary (PostgreSQL full-text search), spaces collapsed.
+    pub text: Option<String>,
+    /// Published at or after.
+    pub since: Option<DateTime<Utc>>,
+    /// Published before.
+    pub until: Option<DateTime<Utc>>,
+}
+
+/// A whole listing request: the filter, and where and how much to read.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ArticleQuery {
-    pub levels: Vec<Level>,
-    pub authors: Vec<AuthorSlug>,
-    pub sources: Vec<String>,
-    pub includes_code: Option<bool>,
-    /// Words to find in title or summary (PostgreSQL full-text search).
-    pub text: Option<String>,
+    pub filter: ArticleFilter,
     pub include_deleted: bool,
     /// Continue after this position (keyset pagination).
     pub after: Option<Cursor>,
     pub limit: FeedLimit,
+}
+
+/// Which parameters a URL may carry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Listing {
+    Feed,
+    Admin,
+}
+
+const FILTER_KEYS: [&str; 9] = [
+    "level",
+    "author",
+    "source",
+    "code",
+    "min_minutes",
+    "max_minutes",
+    "q",
+    "since",
+    "until",
+];
+
+impl ArticleQuery {
+    /// Parses a query string (`level=advanced,beginner&code=true&limit=20`). Every problem is
+    /// reported, each naming its parameter; unknown parameters are problems too, so a typo
+    /// never silently widens a feed. A list parameter may repeat (its values add up); any
+    /// other may repeat only with the same value.
+    pub fn parse(query_string: &str, listing: Listing) -> Result<Self, Vec<FieldError>> {
+        let mut errors = Vec::new();
+        let mut query = ArticleQuery::default();
+        let mut seen: Vec<(String, String)> = Vec::new();
+        for (key, value) in url::form_urlencoded::parse(query_string.as_bytes()) {
+            let (key, value) = (key.into_owned(), value.into_owned());
+            if value.contains('\0') {
+                errors.push(FieldError::new(&key, "must not contain the NUL character"));
+                continue;
+            }
+            let list = || value.split(',').map(str::trim).filter(|v| !v.is_empty());
+            let scalar = !matches!(key.as_str(), "level" | "author" | "source");
+            if scalar {
+                if let Some((_, earlier)) = seen.iter().find(|(k, _)| *k == key) {
+                    if *earlier != value {
+                        errors.push(FieldError::new(
+                            &key,
+                            "is given twice with different values",
+                        ));
+                    }
+                    continue;
+                }
+                seen.push((key.clone(), value.clone()));
+            }
+            let filter = &mut query.filter;
+            let outcome: Result<(), FieldError> = match (key.as_str(), listing) {
+                ("level", _) => list().try_for_each(|v| {
+                    let level = v
+                        .parse::<Level>()
+                        .map_err(|e| FieldError::new("level", e.to_string()))?;
+                    filter.levels.insert(level);
+                    Ok(())
+                }),
+                ("author", _) => list().try_for_each(|v| {
+                    let slug = AuthorSlug::parse(&v.to_ascii_lowercase()).map_err(|_| {
+                        FieldError::new("author", format!("'{v}' is not an author slug"))
+                    })?;
+                    filter.authors.insert(slug);
+                    Ok(())
+                }),
+                ("source", _) => list().try_for_each(|v| {
+                    if v.chars().count() > 200 {
+                        return Err(FieldError::new(
+                            "source",
+                            "names at most 200 characters long",
+                        ));
+                    }
+                    filter.sources.insert(v.to_lowercase());
+                    Ok(())
+                }),
+                ("code", _) => boolean("code", &value).map(|b| filter.includes_code = Some(b)),
+                ("min_minutes", _) => {
+                    minutes("min_minutes", &value).map(|m| filter.min_minutes = Some(m))
+                }
+                ("max_minutes", _) => {
+                    minutes("max_minutes", &value).map(|m| filter.max_minutes = Some(m))
+                }
+                ("q", _) => {
+                    let words = value.split_whitespace().collect::<Vec<_>>().join(" ");
+                    if words.chars().count() > 200 {
+                        Err(FieldError::new("q", "must be at most 200 characters"))
+                    } else {
+                        filter.text = Some(words).filter(|w| !w.is_empty());
+                        Ok(())
+                    }
+                }
+                ("since", _) => date("since", &value).map(|d| filter.since = Some(d)),
+                ("until", _) => date("until", &value).map(|d| filter.until = Some(d)),
+                ("limit", _) => FeedLimit::parse(&value).map(|l| query.limit = l),
+                ("cursor", Listing::Admin) => value.parse().map(|c| query.after = Some(c)),
+                ("include_deleted", Listing::Admin) => {
+                    boolean("include_deleted", &value).map(|b| query.include_deleted = b)
+                }
+                _ => Err(FieldError::new(
+                    &key,
+                    format!(
+                        "is not a parameter here (use {}, limit)",
+                        FILTER_KEYS.join(", ")
+                    ),
+                )),
+            };
+            if let Err(error) = outcome {
+                errors.push(error);
+            }
+        }
+        let filter = &query.filter;
+        if let (Some(min), Some(max)) = (filter.min_minutes, filter.max_minutes)
+            && min > max
+        {
+            errors.push(FieldError::new(
+                "min_minutes",
+                "must not be more than max_minutes",
+            ));
+        }
+        if let (Some(since), Some(until)) = (filter.since, filter.until)
+            && since >= until
+        {
+            errors.push(FieldError::new("since", "must be before until"));
+        }
+        if errors.is_empty() {
+            Ok(query)
+        } else {
+            Err(errors)
+        }
+    }
+
+    /// The query string that selects the same listing, in one fixed form: keys in order,
+    /// list values sorted and joined with commas, defaults left out.
+    pub fn canonical_query(&self) -> String {
+        let mut pairs = self.filter.canonical_pairs();
+        if self.include_deleted {
+            pairs.push(("include_deleted", "true".to_owned()));
+        }
+        if self.limit != FeedLimit::default() {
+            pairs.push(("limit", self.limit.get().to_string()));
+        }
+        if let Some(after) = self.after {
+            pairs.push(("cursor", after.to_string()));
+        }
+        encode(&pairs)
+    }
+}
+
+impl ArticleFilter {
+    pub fn is_empty(&self) -> bool {
+        *self == ArticleFilter::default()
+    }
+
+    /// The filter's canonical query string; empty for no filter. Part of a feed's identity.
+    pub fn canonical(&self) -> String {
+        encode(&self.canonical_pairs())
+    }
+
+    fn canonical_pairs(&self) -> Vec<(&'static str, String)> {
+        let join = |items: Vec<String>| items.join(",");
+        let mut pairs = Vec::new();
+        if !self.authors.is_empty() {
+            pairs.push((
+                "author",
+                join(self.authors.iter().map(ToString::to_string).collect()),
+            ));
+        }
+        if let Some(code) = self.includes_code {
+            pairs.push(("code", code.to_string()));
+        }
+        if !self.levels.is_empty() {
+            pairs.push((
+                "level",
+                join(self.levels.iter().map(ToString::to_string).collect()),
+            ));
+        }
+        if let Some(max) = self.max_minutes {
+            pairs.push(("max_minutes", max.to_string()));
+        }
+        if let Some(min) = self.min_minutes {
+            pairs.push(("min_minutes", min.to_string()));
+        }
+        if let Some(text) = &self.text {
+            pairs.push(("q", text.clone()));
+        }
+        if !self.sources.is_empty() {
+            pairs.push(("source", join(self.sources.iter().cloned().collect())));
+        }
+        if let Some(since) = self.since {
+            pairs.push((
+                "since",
+                since.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true),
+            ));
+        }
+        if let Some(until) = self.until {
+            pairs.push((
+                "until",
+                until.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true),
+            ));
+        }
+        pairs
+    }
+
+    /// What the filter adds to a feed's title, e.g. "beginner or advanced, with code,
+    /// 5 to 10 minutes, matching “webhooks”"; `None` for no filter.
+    pub fn describe(&self) -> Option<String> {
+        let mut parts = Vec::new();
+        if !self.levels.is_empty() {
+            parts.push(
+                self.levels
+                    .iter()
+                    .map(|l| l.as_str())
+                    .collect::<Vec<_>>()
+                    .join(" or "),
+            );
+        }
+        if !self.authors.is_empty() {
+            let slugs: Vec<String> = self.authors.iter().map(ToString::to_string).collect();
+            parts.push(format!("by {}", slugs.join(" or ")));
+        }
+        if !self.sources.is_empty() {
+            parts.push(format!(
+                "from {}",
+                self.sources
+                    .iter()
+                    .cloned()
+                    .collect::<Vec<_>>()
+                    .join(" or ")
+            ));
+        }
+        match self.includes_code {
+            Some(true) => parts.push("with code".to_owned()),
+            Some(false) => parts.push("without code".to_owned()),
+            None => {}
+        }
+        match (self.min_minutes, self.max_minutes) {
+            (Some(min), Some(max)) => parts.push(format!("{min} to {max} minutes")),
+            (Some(min), None) => parts.push(format!("at least {min} minutes")),
+            (None, Some(max)) => parts.push(format!("at most {max} minutes")),
+            (None, None) => {}
+        }
+        if let Some(text) = &self.text {
+            parts.push(format!("matching “{text}”"));
+        }
+        if let Some(since) = self.since {
+            parts.push(format!("since {}", since.format("%Y-%m-%d %H:%M")));
+        }
+        if let Some(until) = self.until {
+            parts.push(format!("until {}", until.format("%Y-%m-%d %H:%M")));
+        }
+        (!parts.is_empty()).then(|| parts.join(", "))
+    }
+}
+
+fn encode(pairs: &[(&str, String)]) -> String {
+    let mut out = url::form_urlencoded::Serializer::new(String::new());
+    for (key, value) in pairs {
+        out.append_pair(key, value);
+    }
+    out.finish()
+}
+
+fn boolean(field: &str, value: &str) -> Result<bool, FieldError> {
+    match value.to_ascii_lowercase().as_str() {
+        "true" => Ok(true),
+        "false" => Ok(false),
+        _ => Err(FieldError::new(
+            field,
+            format!("must be true or false (got '{value}')"),
+        )),
+    }
+}
+
+fn minutes(field: &str, value: &str) -> Result<u16, FieldError> {
+    let number = value.parse::<i64>().map_err(|_| {
+        FieldError::new(
+            field,
+            format!("must be a whole number from 1 to 600 (got '{value}')"),
+        )
+    })?;
+    ReadMinutes::parse(field, number).map(ReadMinutes::get)
+}
+
+fn date(field: &str, value: &str) -> Result<DateTime<Utc>, FieldError> {
+    DateTime::parse_from_rfc3339(value)
+        .map(|d| d.with_timezone(&Utc))
+        .map_err(|e| FieldError::new(field, format!("must be an RFC 3339 date-time ({e})")))
 }
 
 /// A position in the newest-first order: the `(published_at, id)` of the last item seen.
@@ -51,6 +357,99 @@ impl FromStr for Cursor {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn fields(query: &str, listing: Listing) -> Vec<String> {
+        ArticleQuery::parse(query, listing)
+            .unwrap_err()
+            .into_iter()
+            .map(|e| e.field)
+            .collect()
+    }
+
+    #[test]
+    fn equal_filters_written_differently_are_one_canonical_form() {
+        let a = ArticleQuery::parse(
+            "level=advanced,beginner&code=true&author=ben-smith",
+            Listing::Feed,
+        )
+        .unwrap();
+        let b = ArticleQuery::parse(
+            "code=TRUE&author=Ben-Smith&level=Beginner&level=advanced,advanced",
+            Listing::Feed,
+        )
+        .unwrap();
+        assert_eq!(a, b);
+        assert_eq!(
+            a.canonical_query(),
+            "author=ben-smith&code=true&level=beginner%2Cadvanced"
+        );
+        let c = ArticleQuery::parse(
+            "q=%20web%20%20hooks%20&source=Stripe&limit=20",
+            Listing::Feed,
+        )
+        .unwrap();
+        assert_eq!(c.canonical_query(), "q=web+hooks&source=stripe&limit=20");
+        assert_eq!(c.filter.canonical(), "q=web+hooks&source=stripe");
+        assert!(
+            ArticleQuery::parse("", Listing::Feed)
+                .unwrap()
+                .filter
+                .is_empty()
+        );
+    }
+
+    #[test]
+    fn every_bad_parameter_is_named() {
+        assert_eq!(
+            fields(
+                "level=expert&code=maybe&min_minutes=0&max_minutes=x&since=yesterday&limit=0&colour=red",
+                Listing::Feed
+            ),
+            [
+                "level",
+                "code",
+                "min_minutes",
+                "max_minutes",
+                "since",
+                "limit",
+                "colour"
+            ]
+        );
+        assert_eq!(fields("limit=5&limit=6", Listing::Feed), ["limit"]);
+        assert_eq!(fields("cursor=1.2", Listing::Feed), ["cursor"]);
+        assert_eq!(
+            fields("min_minutes=10&max_minutes=5", Listing::Feed),
+            ["min_minutes"]
+        );
+        assert_eq!(
+            fields(
+                "since=2025-01-01T00:00:00Z&until=2024-01-01T00:00:00Z",
+                Listing::Feed
+            ),
+            ["since"]
+        );
+        assert_eq!(fields("q=%00", Listing::Feed), ["q"]);
+        assert!(
+            ArticleQuery::parse(
+                "limit=5&limit=5&cursor=1.2&include_deleted=true",
+                Listing::Admin
+            )
+            .is_ok()
+        );
+    }
+
+    #[test]
+    fn descriptions_read_naturally() {
+        let query = ArticleQuery::parse(
+            "level=advanced&code=true&min_minutes=5&max_minutes=10&q=webhooks",
+            Listing::Feed,
+        )
+        .unwrap();
+        assert_eq!(
+            query.filter.describe().unwrap(),
+            "advanced, with code, 5 to 10 minutes, matching “webhooks”"
+        );
+    }
 
     #[test]
     fn cursors_round_trip_and_reject_garbage() {

@@ -18,7 +18,7 @@ pub use article::{
     Precondition, ReadMinutes, Source, Summary,
 };
 pub use article_input::ArticleInput;
-pub use article_query::{ArticleQuery, Cursor};
+pub use article_query::{ArticleFilter, ArticleQuery, Cursor, Listing};
 pub use author::{AuthorName, AuthorSlug};
 pub use catalogue::{Catalogue, CatalogueError, CatalogueItem};
 pub use feed_scope::{FeedLimit, FeedScope};

@@ -27,10 +27,14 @@ impl Site {
         self.public_url.join(&scope.feed_path(extension))
     }
 
-    /// `urn:uuid:` id of a scope's feed, the same in every format and on every host.
-    pub fn feed_id(&self, scope: &FeedScope) -> String {
-        let id = Uuid::new_v5(&self.site_id, scope.page_path().as_bytes());
-        format!("urn:uuid:{id}")
+    /// `urn:uuid:` id of a feed, the same in every format and on every host: derived from
+    /// the scope's path and the filter's canonical query (empty for an unfiltered feed).
+    pub fn feed_id(&self, scope: &FeedScope, canonical_filter: &str) -> String {
+        let mut name = scope.page_path();
+        if !canonical_filter.is_empty() {
+            name = format!("{name}?{canonical_filter}");
+        }
+        format!("urn:uuid:{}", Uuid::new_v5(&self.site_id, name.as_bytes()))
     }
 }
 

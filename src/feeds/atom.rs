@@ -23,7 +23,7 @@ pub(super) fn render(
     };
     let feed = Feed {
         title: Text::plain(context.title()),
-        id: site.feed_id(context.scope),
+        id: context.feed_id(),
         updated: context.updated(articles).fixed_offset(),
         authors,
         generator: Some(Generator {

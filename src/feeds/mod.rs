@@ -12,7 +12,7 @@ use std::borrow::Cow;
 
 use chrono::{DateTime, Utc};
 
-use crate::domain::{Article, FeedLimit, FeedScope, Site, strip_xml_forbidden};
+use crate::domain::{Article, ArticleQuery, FeedScope, Site, strip_xml_forbidden};
 
 /// A syndication format engfeed publishes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -75,28 +75,43 @@ pub enum RenderError {
 pub struct FeedContext<'a> {
     pub site: &'a Site,
     pub scope: &'a FeedScope,
-    pub limit: FeedLimit,
+    /// The filter and page size from the query string.
+    pub query: &'a ArticleQuery,
 }
 
 impl FeedContext<'_> {
-    /// The canonical URL of this very document: its `rel="self"` link.
+    /// The canonical URL of this very document, its `rel="self"` link: however the filter
+    /// was written, it is spelled one way here.
     pub fn self_url(&self, format: FeedFormat) -> String {
         let url = self.site.feed_url(self.scope, format.extension());
-        if self.limit == FeedLimit::default() {
-            url
-        } else {
-            format!("{url}?limit={}", self.limit.get())
+        match self.query.canonical_query() {
+            query if query.is_empty() => url,
+            query => format!("{url}?{query}"),
+        }
+    }
+
+    /// `urn:uuid:` id of this feed: the scope and the filter, not the page size.
+    pub fn feed_id(&self) -> String {
+        self.site
+            .feed_id(self.scope, &self.query.filter.canonical())
+    }
+
+    fn describe(&self) -> String {
+        let scope = self.scope.describe();
+        match self.query.filter.describe() {
+            Some(filter) => format!("{scope} ({filter})"),
+            None => scope,
         }
     }
 
     pub fn title(&self) -> String {
-        format!("engfeed: {}", xml_text(&self.scope.describe()))
+        format!("engfeed: {}", xml_text(&self.describe()))
     }
 
     pub fn description(&self) -> String {
         format!(
             "Engineering articles on engfeed: {}, newest first.",
-            xml_text(&self.scope.describe())
+            xml_text(&self.describe())
         )
     }
 

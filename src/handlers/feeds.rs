@@ -1,75 +1,101 @@
 //! `/feed.{ext}`, `/levels/{level}/feed.{ext}`, `/authors/{slug}/feed.{ext}`.
 
-use actix_web::{HttpResponse, web};
-use serde::Deserialize;
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, web};
 
 use super::{State, connection};
 use crate::db;
-use crate::domain::{AuthorSlug, FeedLimit, FeedScope, Level};
+use crate::domain::{Article, ArticleQuery, AuthorSlug, FeedScope, Level, Listing};
 use crate::error::AppError;
 use crate::feeds::{self, FeedContext, FeedFormat};
 
-#[derive(Debug, Deserialize)]
-pub struct FeedParams {
-    limit: Option<String>,
-}
-
-impl FeedParams {
-    fn limit(&self) -> Result<FeedLimit, AppError> {
-        match &self.limit {
-            None => Ok(FeedLimit::default()),
-            Some(value) => FeedLimit::parse(value).map_err(AppError::invalid),
-        }
-    }
-}
-
 pub async fn all_articles(
     state: State,
+    req: HttpRequest,
     extension: web::Path<String>,
-    params: web::Query<FeedParams>,
 ) -> Result<HttpResponse, AppError> {
-    serve(&state, FeedScope::All, &extension, &params).await
+    serve(&state, FeedScope::All, &extension, &req).await
 }
 
 pub async fn by_level(
     state: State,
+    req: HttpRequest,
     path: web::Path<(String, String)>,
-    params: web::Query<FeedParams>,
 ) -> Result<HttpResponse, AppError> {
-    let (level, extension) = path.into_inner();
-    let level = parse_level(&level)?;
-    serve(&state, FeedScope::Level(level), &extension, &params).await
+    let (written, extension) = path.into_inner();
+    let level = parse_level(&written)?;
+    if written != level.as_str() {
+        let query =
+            ArticleQuery::parse(req.query_string(), Listing::Feed).map_err(AppError::Invalid)?;
+        let format = parse_format(&extension)?;
+        return Ok(moved_permanently(
+            &state,
+            &FeedScope::Level(level),
+            &query,
+            format,
+        ));
+    }
+    serve(&state, FeedScope::Level(level), &extension, &req).await
 }
 
 pub async fn by_author(
     state: State,
+    req: HttpRequest,
     path: web::Path<(String, String)>,
-    params: web::Query<FeedParams>,
 ) -> Result<HttpResponse, AppError> {
     let (slug, extension) = path.into_inner();
     let scope = resolve_author(&state, &slug).await?;
-    serve(&state, scope, &extension, &params).await
+    serve(&state, scope, &extension, &req).await
 }
 
+/// The query string narrows the path's feed: `/levels/advanced/feed.rss?code=true`.
 async fn serve(
     state: &State,
     scope: FeedScope,
     extension: &str,
-    params: &FeedParams,
+    req: &HttpRequest,
 ) -> Result<HttpResponse, AppError> {
     let format = parse_format(extension)?;
-    let limit = params.limit()?;
+    let query =
+        ArticleQuery::parse(req.query_string(), Listing::Feed).map_err(AppError::Invalid)?;
+    if req.query_string() != query.canonical_query() {
+        return Ok(moved_permanently(state, &scope, &query, format));
+    }
     let mut conn = connection(state).await?;
-    let articles = db::articles::list_recent(&mut conn, &scope, limit).await?;
+    let page = db::articles::list(&mut conn, &scope, &query).await?;
+    let articles: Vec<Article> = page
+        .records
+        .into_iter()
+        .map(|record| record.article)
+        .collect();
     let context = FeedContext {
         site: &state.site,
         scope: &scope,
-        limit,
+        query: &query,
     };
     let body = feeds::render(format, &context, &articles)?;
     Ok(HttpResponse::Ok()
         .content_type(format.content_type())
         .body(body))
+}
+
+/// A feed asked for in another spelling (parameter order, case, repeats, an explicit
+/// default) answers 301 with its canonical URL: readers then subscribe to one URL per feed,
+/// and the document's `rel="self"` matches where it was fetched from.
+fn moved_permanently(
+    state: &State,
+    scope: &FeedScope,
+    query: &ArticleQuery,
+    format: FeedFormat,
+) -> HttpResponse {
+    let context = FeedContext {
+        site: &state.site,
+        scope,
+        query,
+    };
+    HttpResponse::MovedPermanently()
+        .insert_header((header::LOCATION, context.self_url(format)))
+        .finish()
 }
 
 fn parse_format(extension: &str) -> Result<FeedFormat, AppError> {

@@ -6,15 +6,14 @@ use uuid::Uuid;
 use super::feeds::{parse_level, resolve_author};
 use super::{State, connection};
 use crate::db;
-use crate::domain::{FeedLimit, FeedScope};
+use crate::domain::{Article, ArticleQuery, FeedScope};
 use crate::error::AppError;
 use crate::pages;
 
 pub async fn index(state: State) -> Result<HttpResponse, AppError> {
     let mut conn = connection(&state).await?;
     let authors = db::authors::list_published(&mut conn).await?;
-    let articles =
-        db::articles::list_recent(&mut conn, &FeedScope::All, FeedLimit::default()).await?;
+    let articles = latest(&mut conn, &FeedScope::All).await?;
     html(pages::listing(
         &state.site,
         &FeedScope::All,
@@ -45,8 +44,18 @@ pub async fn article(state: State, id: web::Path<String>) -> Result<HttpResponse
 
 async fn listing(state: &State, scope: FeedScope) -> Result<HttpResponse, AppError> {
     let mut conn = connection(state).await?;
-    let articles = db::articles::list_recent(&mut conn, &scope, FeedLimit::default()).await?;
+    let articles = latest(&mut conn, &scope).await?;
     html(pages::listing(&state.site, &scope, &articles, &[]))
+}
+
+/// The newest live articles of a scope, as many as a feed holds by default.
+async fn latest(conn: &mut crate::db::DbConn, scope: &FeedScope) -> Result<Vec<Article>, AppError> {
+    let page = db::articles::list(conn, scope, &ArticleQuery::default()).await?;
+    Ok(page
+        .records
+        .into_iter()
+        .map(|record| record.article)
+        .collect())
 }
 
 fn html(page: Result<String, askama::Error>) -> Result<HttpResponse, AppError> {

@@ -221,6 +221,23 @@ impl TestApp {
             .expect("request")
     }
 
+    /// GETs a feed written in any spelling: follows its 301 to the canonical URL.
+    pub async fn feed_body_via_canonical(&self, path: &str) -> String {
+        let response = self.get(path).await;
+        if response.status() != 301 {
+            assert_eq!(response.status(), 200, "GET {path}");
+            return response.text().await.expect("body");
+        }
+        let location = response.headers()["location"]
+            .to_str()
+            .expect("location")
+            .to_owned();
+        let canonical = location
+            .strip_prefix(&self.base_url)
+            .expect("redirect stays on this service");
+        self.feed_body(canonical).await
+    }
+
     /// GETs a feed that must answer 200 and returns its body.
     pub async fn feed_body(&self, path: &str) -> String {
         let response = self.get(path).await;

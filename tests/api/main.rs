@@ -5,6 +5,7 @@ mod admin_auth;
 mod admin_authors;
 mod admin_import;
 mod admin_validation;
+mod feed_filters;
 mod feed_parse;
 mod feeds;
 mod helpers;

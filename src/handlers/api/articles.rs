@@ -10,8 +10,8 @@ use super::body::JsonBody;
 use super::idempotency::at_most_once;
 use crate::db;
 use crate::domain::{
-    ArticleInput, ArticleQuery, ArticleRecord, AuthorSlug, FeedLimit, FieldError, Level,
-    Precondition, Site,
+    ArticleInput, ArticleQuery, ArticleRecord, FeedScope, FieldError, Level, Listing, Precondition,
+    Site,
 };
 use crate::error::{AppError, Problem};
 use crate::handlers::{State, connection};
@@ -98,8 +98,10 @@ pub(super) struct ArticleListResponse<'a> {
     next: Option<String>,
 }
 
-#[derive(Debug, Deserialize, utoipa::IntoParams)]
+/// The listing's query parameters, for the OpenAPI document; `ArticleQuery::parse` reads them.
+#[derive(Debug, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
+#[allow(dead_code)]
 pub struct ListParams {
     /// Levels, comma-separated: `advanced,beginner`.
     level: Option<String>,
@@ -109,6 +111,14 @@ pub struct ListParams {
     source: Option<String>,
     /// `true` or `false`: whether the article includes code.
     code: Option<String>,
+    /// Read time of at least this many minutes.
+    min_minutes: Option<String>,
+    /// Read time of at most this many minutes.
+    max_minutes: Option<String>,
+    /// Published at or after (RFC 3339).
+    since: Option<String>,
+    /// Published before (RFC 3339).
+    until: Option<String>,
     /// Words to find in title or summary.
     q: Option<String>,
     /// `true` to list deleted articles too.
@@ -127,20 +137,17 @@ pub struct ListParams {
         (status = 401, description = "No valid token", body = Problem<'static>, content_type = "application/problem+json"),
     ),
 )]
-pub async fn list_articles(
-    state: State,
-    params: web::Query<ListParams>,
-) -> Result<HttpResponse, AppError> {
-    let query = params.into_inner().parse()?;
+pub async fn list_articles(state: State, req: HttpRequest) -> Result<HttpResponse, AppError> {
+    let mut query =
+        ArticleQuery::parse(req.query_string(), Listing::Admin).map_err(AppError::Invalid)?;
     let mut conn = connection(&state).await?;
-    let page = db::article_admin::list(&mut conn, &query).await?;
+    let page = db::articles::list(&mut conn, &FeedScope::All, &query).await?;
     let next = page.next.map(|cursor| {
-        let mut url = url::Url::parse(&state.site.public_url.join("/api/v1/articles"))
-            .expect("public URL is absolute");
-        url.query_pairs_mut()
-            .extend_pairs(next_page_params(&query))
-            .append_pair("cursor", &cursor.to_string());
-        url.to_string()
+        query.after = Some(cursor);
+        state
+            .site
+            .public_url
+            .join(&format!("/api/v1/articles?{}", query.canonical_query()))
     });
     let mut response = HttpResponse::Ok();
     if let Some(next) = &next {
@@ -432,118 +439,4 @@ fn parse_id(id: &str) -> Result<Uuid, AppError> {
 
 fn not_found() -> AppError {
     AppError::NotFound("no article with that id".to_owned())
-}
-
-impl ListParams {
-    fn parse(self) -> Result<ArticleQuery, AppError> {
-        let mut errors = Vec::new();
-        let mut query = ArticleQuery::default();
-        let list = |value: &Option<String>| -> Vec<String> {
-            value
-                .iter()
-                .flat_map(|v| v.split(','))
-                .map(str::trim)
-                .filter(|v| !v.is_empty())
-                .map(str::to_owned)
-                .collect()
-        };
-        for level in list(&self.level) {
-            match level.parse::<Level>() {
-                Ok(level) => query.levels.push(level),
-                Err(e) => errors.push(FieldError::new("level", e.to_string())),
-            }
-        }
-        for slug in list(&self.author) {
-            match AuthorSlug::parse(&slug.to_ascii_lowercase()) {
-                Ok(slug) => query.authors.push(slug),
-                Err(_) => errors.push(FieldError::new(
-                    "author",
-                    format!("'{slug}' is not an author slug"),
-                )),
-            }
-        }
-        // PostgreSQL text cannot hold NUL; a query naming one would fail inside the database.
-        for (field, value) in [("source", &self.source), ("q", &self.q)] {
-            if value.as_deref().is_some_and(|v| v.contains('\0')) {
-                errors.push(FieldError::new(field, "must not contain the NUL character"));
-            }
-        }
-        query.sources = list(&self.source)
-            .into_iter()
-            .filter(|s| !s.contains('\0'))
-            .collect();
-        let boolean =
-            |field: &str, value: &Option<String>, errors: &mut Vec<FieldError>| match value
-                .as_deref()
-            {
-                None => None,
-                Some("true") => Some(true),
-                Some("false") => Some(false),
-                Some(other) => {
-                    errors.push(FieldError::new(
-                        field,
-                        format!("must be true or false (got '{other}')"),
-                    ));
-                    None
-                }
-            };
-        query.includes_code = boolean("code", &self.code, &mut errors);
-        query.include_deleted =
-            boolean("include_deleted", &self.include_deleted, &mut errors).unwrap_or(false);
-        query.text = self
-            .q
-            .map(|q| q.trim().to_owned())
-            .filter(|q| !q.is_empty());
-        if let Some(limit) = &self.limit {
-            match FeedLimit::parse(limit) {
-                Ok(limit) => query.limit = limit,
-                Err(e) => errors.push(e),
-            }
-        }
-        if let Some(cursor) = &self.cursor {
-            match cursor.parse() {
-                Ok(cursor) => query.after = Some(cursor),
-                Err(e) => errors.push(e),
-            }
-        }
-        if errors.is_empty() {
-            Ok(query)
-        } else {
-            Err(AppError::Invalid(errors))
-        }
-    }
-}
-
-/// The parameters that select the same listing, for the `next` link.
-fn next_page_params(query: &ArticleQuery) -> Vec<(&'static str, String)> {
-    let join = |items: Vec<String>| items.join(",");
-    let mut params = Vec::new();
-    if !query.levels.is_empty() {
-        params.push((
-            "level",
-            join(query.levels.iter().map(|l| l.to_string()).collect()),
-        ));
-    }
-    if !query.authors.is_empty() {
-        params.push((
-            "author",
-            join(query.authors.iter().map(|a| a.to_string()).collect()),
-        ));
-    }
-    if !query.sources.is_empty() {
-        params.push(("source", join(query.sources.clone())));
-    }
-    if let Some(code) = query.includes_code {
-        params.push(("code", code.to_string()));
-    }
-    if let Some(text) = &query.text {
-        params.push(("q", text.clone()));
-    }
-    if query.include_deleted {
-        params.push(("include_deleted", "true".to_owned()));
-    }
-    if query.limit != FeedLimit::default() {
-        params.push(("limit", query.limit.get().to_string()));
-    }
-    params
 }
