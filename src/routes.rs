@@ -4,7 +4,7 @@ use actix_web::dev::Handler;
 use actix_web::{FromRequest, HttpRequest, HttpResponse, Resource, Responder, web};
 
 use crate::error::AppError;
-use crate::handlers::{api, feeds, health, pages};
+use crate::handlers::{api, directory, feeds, health, pages};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.app_data(web::QueryConfig::default().error_handler(|e, _| bad_request(e.to_string())))
@@ -13,6 +13,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(readable("/readyz", health::readyz))
         .service(readable("/", pages::index))
         .service(readable("/feed.{ext}", feeds::all_articles))
+        .service(readable("/feeds.json", directory::feeds_json))
+        .service(readable("/feeds.opml", directory::feeds_opml))
         .service(readable("/levels/{level}", pages::level))
         .service(readable("/levels/{level}/feed.{ext}", feeds::by_level))
         .service(readable("/authors/{slug}", pages::author))

@@ -11,8 +11,8 @@ use clap::{Args, Parser, Subcommand};
 
 use crate::config::{DatabaseUrl, Settings};
 use crate::db;
-use crate::domain::{Catalogue, FeedScope, Level, PublicUrl, Site};
-use crate::feeds::FeedFormat;
+use crate::domain::{Catalogue, PublicUrl, Site};
+use crate::feeds::directory;
 use crate::startup::Application;
 
 const EXAMPLES: &str = "\
@@ -170,17 +170,13 @@ async fn list_feeds(database_url: &DatabaseUrl, public: &PublicArgs) -> anyhow::
         created_at: identity.created_at,
     };
     let authors = db::authors::list_published(&mut conn).await?;
-    let scopes = std::iter::once(FeedScope::All)
-        .chain(Level::ALL.map(FeedScope::Level))
-        .chain(authors.into_iter().map(FeedScope::Author));
+    let sources = db::articles::live_sources(&mut conn).await?;
     let mut out = std::io::stdout().lock();
-    for scope in scopes {
-        for format in FeedFormat::ALL {
-            match writeln!(out, "{}", site.feed_url(&scope, format.extension())) {
-                // The reader (`| head`) has seen enough.
-                Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => return Ok(()),
-                other => other?,
-            }
+    for entry in directory::entries(&site, &authors, &sources) {
+        match writeln!(out, "{}", entry.url) {
+            // The reader (`| head`) has seen enough.
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => return Ok(()),
+            other => other?,
         }
     }
     Ok(())

@@ -140,3 +140,14 @@ pub async fn find_live(
     row.map(|(article, author)| into_article(article, author))
         .transpose()
 }
+
+/// The distinct sources of live articles, by name.
+pub async fn live_sources(conn: &mut AsyncPgConnection) -> QueryResult<Vec<String>> {
+    articles::table
+        .filter(articles::deleted_at.is_null())
+        .select(articles::source)
+        .distinct()
+        .order(articles::source.asc())
+        .load(conn)
+        .await
+}

@@ -7,7 +7,7 @@ use std::fmt;
 use serde::Deserialize;
 use uuid::Uuid;
 
-use super::{ArticleInput, FieldError, NewArticle};
+use super::{ArticleInput, FieldError, NewArticle, json_error_text};
 
 /// One item as written in the file, before validation.
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -121,13 +121,7 @@ fn located_error(e: &serde_path_to_error::Error<serde_json::Error>) -> Catalogue
             } else {
                 rest.join(".")
             };
-            // serde_json appends its own "at line L column C"; the item number says more.
-            let message = inner.to_string();
-            let message = message
-                .split(" at line ")
-                .next()
-                .unwrap_or(&message)
-                .to_owned();
+            let message = json_error_text(inner);
             CatalogueError::Item {
                 item: index + 1,
                 error: FieldError::new(field, message),
@@ -139,12 +133,7 @@ fn located_error(e: &serde_path_to_error::Error<serde_json::Error>) -> Catalogue
             message: if inner.is_data() && e.path().iter().next().is_none() {
                 "the catalogue must be a JSON array of articles".to_owned()
             } else {
-                let message = inner.to_string();
-                message
-                    .split(" at line ")
-                    .next()
-                    .unwrap_or(&message)
-                    .to_owned()
+                json_error_text(inner)
             },
         },
     }

@@ -23,3 +23,13 @@ impl fmt::Display for FieldError {
 }
 
 impl std::error::Error for FieldError {}
+
+/// serde_json's message without the " at line L column C" it appends: callers say where
+/// in better terms (an item number, a field name) or add the position themselves.
+pub fn json_error_text(error: &serde_json::Error) -> String {
+    let message = error.to_string();
+    match message.split_once(" at line ") {
+        Some((text, _)) => text.to_owned(),
+        None => message,
+    }
+}

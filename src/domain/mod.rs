@@ -22,7 +22,7 @@ pub use article_query::{ArticleFilter, ArticleQuery, Cursor, Listing};
 pub use author::{AuthorName, AuthorSlug};
 pub use catalogue::{Catalogue, CatalogueError, CatalogueItem};
 pub use feed_scope::{FeedLimit, FeedScope};
-pub use field_error::FieldError;
+pub use field_error::{FieldError, json_error_text};
 pub use level::Level;
 pub use public_url::PublicUrl;
 pub use site::{Site, article_feed_id};

@@ -5,6 +5,7 @@
 //! characters XML 1.0 forbids; the writers escape the rest (`<`, `&`, `]]>`).
 
 mod atom;
+pub mod directory;
 mod json;
 mod rss;
 

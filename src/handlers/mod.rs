@@ -1,6 +1,7 @@
 //! Thin HTTP adapters: extract, parse into domain types, call `db`, render, respond.
 
 pub mod api;
+pub mod directory;
 pub mod feeds;
 pub mod health;
 pub mod pages;

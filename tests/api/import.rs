@@ -157,8 +157,9 @@ async fn migrate_is_idempotent_and_feeds_lists_every_feed() {
         &["feeds", "--public-url", "https://feeds.example.com/"],
     );
     let urls: Vec<String> = stdout(&feeds).lines().map(str::to_owned).collect();
-    // full + 3 levels + 28 authors, in three formats each
-    assert_eq!(urls.len(), 3 * (1 + 3 + 28));
+    // full + 3 levels + 28 authors + 1 source, in three formats each
+    assert_eq!(urls.len(), 3 * (1 + 3 + 28 + 1));
+    assert!(urls.contains(&"https://feeds.example.com/feed.atom?source=stripe".to_owned()));
     assert!(urls.contains(&"https://feeds.example.com/feed.json".to_owned()));
     assert!(urls.contains(&"https://feeds.example.com/authors/james-beswick/feed.atom".to_owned()));
     assert!(urls.contains(&"https://feeds.example.com/levels/advanced/feed.rss".to_owned()));

@@ -92,3 +92,62 @@ async fn an_article_page_shows_the_article() {
     assert!(html.contains(&entry.title.value));
     assert!(html.contains("Allison Farris"));
 }
+
+#[tokio::test]
+async fn the_feed_directory_lists_exactly_the_existing_feeds() {
+    let app = TestApp::with_seed().await;
+    let json: serde_json::Value = app.get("/feeds.json").await.json().await.unwrap();
+    let feeds = json["feeds"].as_array().unwrap();
+    assert_eq!(
+        feeds.len(),
+        3 * (1 + 3 + 28 + 1),
+        "all, levels, authors, sources; three formats"
+    );
+    let seed_authors = crate::seed::authors();
+    let listed_authors: std::collections::BTreeSet<String> = feeds
+        .iter()
+        .filter(|f| f["group"] == "author")
+        .map(|f| {
+            f["url"]
+                .as_str()
+                .unwrap()
+                .split('/')
+                .nth_back(1)
+                .unwrap()
+                .to_owned()
+        })
+        .collect();
+    let expected: std::collections::BTreeSet<String> = seed_authors
+        .iter()
+        .map(|n| crate::seed::slug_of(n))
+        .collect();
+    assert_eq!(listed_authors, expected);
+    for feed in feeds {
+        let url = feed["url"].as_str().unwrap();
+        let response = app.client.get(url).send().await.unwrap();
+        assert_eq!(response.status(), 200, "{url}");
+        assert_eq!(
+            response.headers()["content-type"]
+                .to_str()
+                .unwrap()
+                .split(';')
+                .next(),
+            feed["media_type"].as_str()
+        );
+    }
+
+    let response = app.get("/feeds.opml").await;
+    assert_eq!(
+        response.headers()["content-type"],
+        "text/x-opml; charset=utf-8"
+    );
+    let opml = response.text().await.unwrap();
+    let document = roxmltree::Document::parse(&opml).expect("OPML is well-formed XML");
+    assert_eq!(document.root_element().attribute("version"), Some("2.0"));
+    let urls: Vec<&str> = document
+        .descendants()
+        .filter_map(|n| n.attribute("xmlUrl"))
+        .collect();
+    let listed: Vec<&str> = feeds.iter().map(|f| f["url"].as_str().unwrap()).collect();
+    assert_eq!(urls, listed);
+}

@@ -134,7 +134,6 @@ pub struct ListParams {
     responses(
         (status = 200, description = "One page, newest first", body = ArticleListResponse<'static>),
         (status = 400, description = "A parameter is invalid", body = Problem<'static>, content_type = "application/problem+json"),
-        (status = 401, description = "No valid token", body = Problem<'static>, content_type = "application/problem+json"),
     ),
 )]
 pub async fn list_articles(state: State, req: HttpRequest) -> Result<HttpResponse, AppError> {
@@ -166,7 +165,6 @@ pub async fn list_articles(state: State, req: HttpRequest) -> Result<HttpRespons
     responses(
         (status = 200, description = "The article", body = ArticleResponse<'static>, headers(("ETag" = String))),
         (status = 404, description = "No such article", body = Problem<'static>, content_type = "application/problem+json"),
-        (status = 401, description = "No valid token", body = Problem<'static>, content_type = "application/problem+json"),
     ),
 )]
 pub async fn get_article(state: State, id: web::Path<String>) -> Result<HttpResponse, AppError> {
@@ -188,7 +186,6 @@ pub async fn get_article(state: State, id: web::Path<String>) -> Result<HttpResp
         (status = 413, description = "Body over 1 MiB", body = Problem<'static>, content_type = "application/problem+json"),
         (status = 415, description = "Not JSON", body = Problem<'static>, content_type = "application/problem+json"),
         (status = 422, description = "Idempotency-Key reused with another body", body = Problem<'static>, content_type = "application/problem+json"),
-        (status = 401, description = "No valid token", body = Problem<'static>, content_type = "application/problem+json"),
     ),
 )]
 pub async fn create_article(
@@ -256,7 +253,6 @@ async fn create(
         (status = 412, description = "If-Match does not match", body = Problem<'static>, content_type = "application/problem+json"),
         (status = 413, description = "Body over 1 MiB", body = Problem<'static>, content_type = "application/problem+json"),
         (status = 415, description = "Not JSON", body = Problem<'static>, content_type = "application/problem+json"),
-        (status = 401, description = "No valid token", body = Problem<'static>, content_type = "application/problem+json"),
     ),
 )]
 pub async fn update_article(
@@ -296,7 +292,6 @@ pub async fn update_article(
         (status = 400, description = "If-Match is malformed", body = Problem<'static>, content_type = "application/problem+json"),
         (status = 404, description = "No such article", body = Problem<'static>, content_type = "application/problem+json"),
         (status = 412, description = "If-Match does not match", body = Problem<'static>, content_type = "application/problem+json"),
-        (status = 401, description = "No valid token", body = Problem<'static>, content_type = "application/problem+json"),
     ),
 )]
 pub async fn delete_article(
@@ -317,7 +312,6 @@ pub async fn delete_article(
         (status = 409, description = "The same request is still running", body = Problem<'static>, content_type = "application/problem+json"),
         (status = 412, description = "If-Match does not match", body = Problem<'static>, content_type = "application/problem+json"),
         (status = 422, description = "Idempotency-Key reused with another request", body = Problem<'static>, content_type = "application/problem+json"),
-        (status = 401, description = "No valid token", body = Problem<'static>, content_type = "application/problem+json"),
     ),
 )]
 pub async fn restore_article(

@@ -58,7 +58,6 @@ pub(super) struct AuthorListResponse {
 #[utoipa::path(get, path = "/api/v1/authors", tag = "authors",
     responses(
         (status = 200, description = "Every author, by name", body = AuthorListResponse),
-        (status = 401, description = "No valid token", body = Problem<'static>, content_type = "application/problem+json"),
     ),
 )]
 pub async fn list_authors(state: State) -> Result<HttpResponse, AppError> {
@@ -76,7 +75,6 @@ pub async fn list_authors(state: State) -> Result<HttpResponse, AppError> {
     responses(
         (status = 200, description = "The author", body = AuthorResponse),
         (status = 404, description = "No such author", body = Problem<'static>, content_type = "application/problem+json"),
-        (status = 401, description = "No valid token", body = Problem<'static>, content_type = "application/problem+json"),
     ),
 )]
 pub async fn get_author(state: State, slug: web::Path<String>) -> Result<HttpResponse, AppError> {
@@ -99,7 +97,6 @@ pub async fn get_author(state: State, slug: web::Path<String>) -> Result<HttpRes
         (status = 409, description = "Another author has that name", body = Problem<'static>, content_type = "application/problem+json"),
         (status = 413, description = "Body over 1 MiB", body = Problem<'static>, content_type = "application/problem+json"),
         (status = 415, description = "Not JSON", body = Problem<'static>, content_type = "application/problem+json"),
-        (status = 401, description = "No valid token", body = Problem<'static>, content_type = "application/problem+json"),
     ),
 )]
 pub async fn rename_author(

@@ -7,7 +7,7 @@ use actix_web::http::StatusCode;
 use actix_web::{FromRequest, HttpMessage, HttpRequest, mime, web};
 use serde::de::DeserializeOwned;
 
-use crate::domain::FieldError;
+use crate::domain::{FieldError, json_error_text};
 use crate::error::AppError;
 
 pub struct JsonBody<T> {
@@ -88,12 +88,7 @@ pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
     let deserializer = &mut serde_json::Deserializer::from_slice(bytes);
     serde_path_to_error::deserialize(deserializer).map_err(|e| {
         let inner = e.inner();
-        let message = inner.to_string();
-        let message = message
-            .split(" at line ")
-            .next()
-            .unwrap_or(&message)
-            .to_owned();
+        let message = json_error_text(inner);
         if !inner.is_data() {
             return AppError::BadRequest(format!(
                 "malformed JSON at line {}, column {}: {message}",

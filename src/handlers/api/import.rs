@@ -21,7 +21,6 @@ use crate::handlers::{State, connection};
         (status = 413, description = "Body over 32 MiB", body = Problem<'static>, content_type = "application/problem+json"),
         (status = 415, description = "Not JSON", body = Problem<'static>, content_type = "application/problem+json"),
         (status = 422, description = "Idempotency-Key reused with another body", body = Problem<'static>, content_type = "application/problem+json"),
-        (status = 401, description = "No valid token", body = Problem<'static>, content_type = "application/problem+json"),
     ),
 )]
 /// The body is the catalogue file itself (`seed/stripe-articles.json`'s format).

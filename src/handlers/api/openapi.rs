@@ -3,9 +3,11 @@
 
 use actix_web::HttpResponse;
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
+use utoipa::openapi::{Content, Ref, ResponseBuilder};
 use utoipa::{Modify, OpenApi};
 
 use super::{articles, authors, import};
+use crate::error::PROBLEM_JSON;
 
 #[derive(OpenApi)]
 #[openapi(
@@ -37,6 +39,7 @@ use super::{articles, authors, import};
 )]
 pub struct ApiDoc;
 
+/// The bearer scheme, and its 401 on every operation (the middleware answers it for all).
 struct BearerAuth;
 
 impl Modify for BearerAuth {
@@ -46,6 +49,25 @@ impl Modify for BearerAuth {
             "bearer",
             SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)),
         );
+        let unauthorized = ResponseBuilder::new()
+            .description("No valid token")
+            .content(
+                PROBLEM_JSON,
+                Content::new(Some(Ref::from_schema_name("Problem"))),
+            )
+            .build();
+        for item in openapi.paths.paths.values_mut() {
+            let operations = [
+                &mut item.get,
+                &mut item.post,
+                &mut item.patch,
+                &mut item.delete,
+            ];
+            for operation in operations.into_iter().flatten() {
+                let responses = &mut operation.responses.responses;
+                responses.insert("401".to_owned(), unauthorized.clone().into());
+            }
+        }
     }
 }
 
