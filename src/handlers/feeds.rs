@@ -14,7 +14,14 @@ pub async fn all_articles(
     req: HttpRequest,
     extension: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
-    serve(&state, FeedScope::All, &extension, &req).await
+    serve(
+        &state,
+        FeedScope::All,
+        &extension,
+        &req,
+        Spelling::Canonical,
+    )
+    .await
 }
 
 pub async fn by_level(
@@ -24,18 +31,12 @@ pub async fn by_level(
 ) -> Result<HttpResponse, AppError> {
     let (written, extension) = path.into_inner();
     let level = parse_level(&written)?;
-    if written != level.as_str() {
-        let query =
-            ArticleQuery::parse(req.query_string(), Listing::Feed).map_err(AppError::Invalid)?;
-        let format = parse_format(&extension)?;
-        return Ok(moved_permanently(
-            &state,
-            &FeedScope::Level(level),
-            &query,
-            format,
-        ));
-    }
-    serve(&state, FeedScope::Level(level), &extension, &req).await
+    let spelling = if written == level.as_str() {
+        Spelling::Canonical
+    } else {
+        Spelling::Other
+    };
+    serve(&state, FeedScope::Level(level), &extension, &req, spelling).await
 }
 
 pub async fn by_author(
@@ -45,7 +46,14 @@ pub async fn by_author(
 ) -> Result<HttpResponse, AppError> {
     let (slug, extension) = path.into_inner();
     let scope = resolve_author(&state, &slug).await?;
-    serve(&state, scope, &extension, &req).await
+    serve(&state, scope, &extension, &req, Spelling::Canonical).await
+}
+
+/// How the request wrote the path's scope (`/levels/Advanced` is `advanced` spelt otherwise).
+#[derive(PartialEq, Eq)]
+enum Spelling {
+    Canonical,
+    Other,
 }
 
 /// The query string narrows the path's feed: `/levels/advanced/feed.rss?code=true`.
@@ -54,11 +62,12 @@ async fn serve(
     scope: FeedScope,
     extension: &str,
     req: &HttpRequest,
+    path: Spelling,
 ) -> Result<HttpResponse, AppError> {
     let format = parse_format(extension)?;
     let query =
         ArticleQuery::parse(req.query_string(), Listing::Feed).map_err(AppError::Invalid)?;
-    if req.query_string() != query.canonical_query() {
+    if path == Spelling::Other || req.query_string() != query.canonical_query() {
         return Ok(moved_permanently(state, &scope, &query, format));
     }
     let mut conn = connection(state).await?;
