@@ -70,25 +70,11 @@ async fn the_full_lifecycle_shows_in_the_feeds_at_each_step() {
     );
 
     // read
-    let fetched: Value = app
-        .api(Method::GET, &format!("/articles/{id}"), &token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let fetched = app.api_json(&format!("/articles/{id}"), &token).await;
     assert_eq!(fetched, created);
 
     // list, with a cursor
-    let first: Value = app
-        .api(Method::GET, "/articles?limit=1", &token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let first = app.api_json("/articles?limit=1", &token).await;
     assert_eq!(first["articles"][0]["id"], id.as_str());
     let next = first["next"].as_str().expect("a next page");
     let second: Value = app
@@ -152,27 +138,11 @@ async fn the_full_lifecycle_shows_in_the_feeds_at_each_step() {
         );
     }
     assert_eq!(app.get(&format!("/articles/{id}")).await.status(), 404);
-    let still: Value = app
-        .api(Method::GET, &format!("/articles/{id}"), &token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let still = app.api_json(&format!("/articles/{id}"), &token).await;
     assert_eq!(still["version"], 3);
-    let listed: Value = app
-        .api(
-            Method::GET,
-            "/articles?include_deleted=true&limit=1",
-            &token,
-        )
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let listed = app
+        .api_json("/articles?include_deleted=true&limit=1", &token)
+        .await;
     assert_eq!(listed["articles"][0]["id"], id.as_str());
 
     // restore
@@ -245,14 +215,7 @@ async fn a_stale_if_match_is_412_and_changes_nothing() {
             .unwrap();
         assert_eq!(stale_delete.status(), 412);
     }
-    let current: Value = app
-        .api(Method::GET, &path, &token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let current = app.api_json(&path, &token).await;
     assert_eq!(
         (current["title"].as_str(), current["version"].as_i64()),
         (Some("A's title"), Some(2))
@@ -351,18 +314,12 @@ async fn listing_walks_every_article_once_with_filters() {
     }
     assert_eq!(seen, crate::seed::titles(&crate::seed::articles()));
 
-    let filtered: Value = app
-        .api(
-            Method::GET,
+    let filtered = app
+        .api_json(
             "/articles?level=advanced,beginner&author=james-beswick&code=true&limit=200",
             &token,
         )
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .await;
     let seed: Vec<Value> =
         serde_json::from_str(&std::fs::read_to_string(crate::helpers::seed_path()).unwrap())
             .unwrap();
@@ -384,14 +341,7 @@ async fn listing_walks_every_article_once_with_filters() {
     assert!(!expected.is_empty());
     assert_eq!(got, expected);
 
-    let searched: Value = app
-        .api(Method::GET, "/articles?q=webhooks", &token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let searched = app.api_json("/articles?q=webhooks", &token).await;
     let titles: Vec<&str> = searched["articles"]
         .as_array()
         .unwrap()

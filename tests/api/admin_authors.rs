@@ -8,14 +8,7 @@ use crate::helpers::TestApp;
 async fn authors_list_counts_and_feeds() {
     let app = TestApp::with_seed().await;
     let token = app.token("reader").await;
-    let list: Value = app
-        .api(Method::GET, "/authors", &token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let list = app.api_json("/authors", &token).await;
     let authors = list["authors"].as_array().unwrap();
     assert_eq!(authors.len(), 28);
     let james = authors
@@ -27,14 +20,7 @@ async fn authors_list_counts_and_feeds() {
         james["feeds"]["atom"],
         app.url("/authors/james-beswick/feed.atom")
     );
-    let one: Value = app
-        .api(Method::GET, "/authors/james-beswick", &token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let one = app.api_json("/authors/james-beswick", &token).await;
     assert_eq!(&one, james);
     assert_eq!(
         app.api(Method::GET, "/authors/nobody", &token)

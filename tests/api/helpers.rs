@@ -209,6 +209,16 @@ impl TestApp {
             .bearer_auth(token)
     }
 
+    /// GETs an admin API path and returns its JSON body.
+    pub async fn api_json(&self, path: &str, token: &str) -> serde_json::Value {
+        let response = self
+            .api(reqwest::Method::GET, path, token)
+            .send()
+            .await
+            .expect("request");
+        response.json().await.expect("a JSON body")
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base_url)
     }
