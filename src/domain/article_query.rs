@@ -131,7 +131,7 @@ impl ArticleQuery {
                 ("since", _) => date("since", &value).map(|d| filter.since = Some(d)),
                 ("until", _) => date("until", &value).map(|d| filter.until = Some(d)),
                 ("limit", _) => FeedLimit::parse(&value).map(|l| query.limit = l),
-                ("cursor", Listing::Admin) => value.parse().map(|c| query.after = Some(c)),
+                ("cursor", _) => value.parse().map(|c| query.after = Some(c)),
                 ("include_deleted", Listing::Admin) => {
                     boolean("include_deleted", &value).map(|b| query.include_deleted = b)
                 }
@@ -416,7 +416,11 @@ mod tests {
             ]
         );
         assert_eq!(fields("limit=5&limit=6", Listing::Feed), ["limit"]);
-        assert_eq!(fields("cursor=1.2", Listing::Feed), ["cursor"]);
+        assert_eq!(fields("cursor=12", Listing::Feed), ["cursor"]);
+        assert_eq!(
+            fields("include_deleted=true", Listing::Feed),
+            ["include_deleted"]
+        );
         assert_eq!(
             fields("min_minutes=10&max_minutes=5", Listing::Feed),
             ["min_minutes"]

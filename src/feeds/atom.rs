@@ -44,13 +44,33 @@ pub(super) fn render(
                 mime_type: Some("text/html".to_owned()),
                 ..Link::default()
             },
-        ],
+        ]
+        .into_iter()
+        .chain(paging_links(context))
+        .collect(),
         subtitle: Some(Text::plain(context.description())),
         lang: Some(LANGUAGE.to_owned()),
         entries: articles.iter().map(|a| entry(context, a)).collect(),
         ..Feed::default()
     };
     Ok(feed.write_to(Vec::new())?)
+}
+
+/// RFC 5005 `next` and `first` links between the pages of one feed.
+fn paging_links(context: &FeedContext<'_>) -> Vec<Link> {
+    let link = |rel: &str, href: String| Link {
+        href,
+        rel: rel.to_owned(),
+        mime_type: Some(FeedFormat::Atom.media_type().to_owned()),
+        ..Link::default()
+    };
+    let next = context
+        .next_url(FeedFormat::Atom)
+        .map(|href| link("next", href));
+    let first = context
+        .first_url(FeedFormat::Atom)
+        .map(|href| link("first", href));
+    next.into_iter().chain(first).collect()
 }
 
 fn entry(context: &FeedContext<'_>, article: &Article) -> Entry {

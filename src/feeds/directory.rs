@@ -43,7 +43,12 @@ pub fn entries(site: &Site, authors: &[AuthorRef], sources: &[String]) -> Vec<Fe
         .iter()
         .flat_map(|(group, scope, query)| {
             FeedFormat::ALL.map(|format| {
-                let context = FeedContext { site, scope, query };
+                let context = FeedContext {
+                    site,
+                    scope,
+                    query,
+                    next: None,
+                };
                 FeedEntry {
                     group,
                     title: context.title(),

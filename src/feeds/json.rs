@@ -14,6 +14,9 @@ struct JsonFeed<'a> {
     title: String,
     home_page_url: String,
     feed_url: String,
+    /// The next (older) page of this feed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    next_url: Option<String>,
     description: String,
     language: &'static str,
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -67,6 +70,7 @@ pub(super) fn render(
         title: context.title(),
         home_page_url: site.page_url(context.scope),
         feed_url: context.self_url(FeedFormat::Json),
+        next_url: context.next_url(FeedFormat::Json),
         description: context.description(),
         language: LANGUAGE,
         authors,

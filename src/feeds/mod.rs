@@ -13,7 +13,7 @@ use std::borrow::Cow;
 
 use chrono::{DateTime, Utc};
 
-use crate::domain::{Article, ArticleQuery, FeedScope, Site, strip_xml_forbidden};
+use crate::domain::{Article, ArticleQuery, Cursor, FeedScope, Site, strip_xml_forbidden};
 
 /// A syndication format engfeed publishes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -76,8 +76,10 @@ pub enum RenderError {
 pub struct FeedContext<'a> {
     pub site: &'a Site,
     pub scope: &'a FeedScope,
-    /// The filter and page size from the query string.
+    /// The filter, page size and position from the query string.
     pub query: &'a ArticleQuery,
+    /// Where the next page starts; `None` on the last page.
+    pub next: Option<Cursor>,
 }
 
 impl FeedContext<'_> {
@@ -91,7 +93,41 @@ impl FeedContext<'_> {
         }
     }
 
-    /// `urn:uuid:` id of this feed: the scope and the filter, not the page size.
+    /// RFC 5005 paging: the next (older) page of the same feed, if there is one.
+    pub fn next_url(&self, format: FeedFormat) -> Option<String> {
+        let next = self.next?;
+        let query = ArticleQuery {
+            after: Some(next),
+            ..self.query.clone()
+        };
+        Some(
+            FeedContext {
+                query: &query,
+                next: None,
+                ..*self
+            }
+            .self_url(format),
+        )
+    }
+
+    /// RFC 5005 paging: the first (newest) page, on every later page.
+    pub fn first_url(&self, format: FeedFormat) -> Option<String> {
+        self.query.after?;
+        let query = ArticleQuery {
+            after: None,
+            ..self.query.clone()
+        };
+        Some(
+            FeedContext {
+                query: &query,
+                next: None,
+                ..*self
+            }
+            .self_url(format),
+        )
+    }
+
+    /// `urn:uuid:` id of this feed: the scope and the filter, not the page size or position.
     pub fn feed_id(&self) -> String {
         self.site
             .feed_id(self.scope, &self.query.filter.canonical())

@@ -27,12 +27,31 @@ pub(super) fn render(
         generator: Some(format!("{GENERATOR} {VERSION}")),
         docs: Some("https://www.rssboard.org/rss-specification".to_owned()),
         atom_ext: Some(AtomExtension {
-            links: vec![self_link],
+            links: std::iter::once(self_link)
+                .chain(paging_links(context))
+                .collect(),
         }),
         items: articles.iter().map(|a| item(context, a)).collect(),
         ..Channel::default()
     };
     Ok(channel.write_to(Vec::new())?)
+}
+
+/// RFC 5005 `next` and `first` links, as `atom:link` (RSS has no paging of its own).
+fn paging_links(context: &FeedContext<'_>) -> Vec<Link> {
+    let link = |rel: &str, href: String| Link {
+        href,
+        rel: rel.to_owned(),
+        mime_type: Some(FeedFormat::Rss.media_type().to_owned()),
+        ..Link::default()
+    };
+    let next = context
+        .next_url(FeedFormat::Rss)
+        .map(|href| link("next", href));
+    let first = context
+        .first_url(FeedFormat::Rss)
+        .map(|href| link("first", href));
+    next.into_iter().chain(first).collect()
 }
 
 fn item(context: &FeedContext<'_>, article: &Article) -> Item {

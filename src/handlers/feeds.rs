@@ -81,6 +81,7 @@ async fn serve(
         site: &state.site,
         scope: &scope,
         query: &query,
+        next: page.next,
     };
     let body = feeds::render(format, &context, &articles)?;
     Ok(HttpResponse::Ok()
@@ -101,6 +102,7 @@ fn moved_permanently(
         site: &state.site,
         scope,
         query,
+        next: None,
     };
     HttpResponse::MovedPermanently()
         .insert_header((header::LOCATION, context.self_url(format)))

@@ -182,7 +182,8 @@ async fn invalid_or_unknown_parameters_are_400s_naming_them() {
         ("until=2024-13-01T00:00:00Z", "until"),
         ("limit=5&limit=6", "limit"),
         ("colour=red", "colour"),
-        ("cursor=1.2", "cursor"),
+        ("cursor=12", "cursor"),
+        ("include_deleted=true", "include_deleted"),
         ("q=%00", "q"),
     ] {
         for format in ["rss", "atom", "json"] {

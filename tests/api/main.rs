@@ -6,6 +6,7 @@ mod admin_authors;
 mod admin_import;
 mod admin_validation;
 mod feed_filters;
+mod feed_paging;
 mod feed_parse;
 mod feeds;
 mod helpers;
