@@ -55,6 +55,26 @@ struct ArticlePage {
     article: ArticleView,
 }
 
+#[derive(Template)]
+#[template(path = "namespace.html")]
+struct NamespacePage {
+    title: String,
+    home_url: String,
+    feeds: Vec<FeedLink>,
+    namespace: String,
+}
+
+/// The documentation of the `_engfeed` JSON Feed extension, the `about` it points to.
+pub fn namespace(site: &Site) -> Result<String, askama::Error> {
+    let page = NamespacePage {
+        title: "engfeed metadata, version 1.0".to_owned(),
+        home_url: site.page_url(&FeedScope::All),
+        feeds: feed_links(site, &FeedScope::All),
+        namespace: site.public_url.join(crate::feeds::EXTENSION_DOC_PATH),
+    };
+    page.render()
+}
+
 /// The page of a scope; `authors` lists facets only on the index.
 pub fn listing(
     site: &Site,

@@ -20,6 +20,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(readable("/authors/{slug}", pages::author))
         .service(readable("/authors/{slug}/feed.{ext}", feeds::by_author))
         .service(readable("/articles/{id}", pages::article))
+        .service(readable(crate::feeds::EXTENSION_DOC_PATH, pages::namespace))
         .service(api::scope())
         .default_service(web::to(not_found));
 }

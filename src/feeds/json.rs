@@ -48,6 +48,21 @@ struct Item<'a> {
     #[serde(skip_serializing_if = "Vec::is_empty")]
     authors: Vec<Author<'a>>,
     tags: Vec<String>,
+    /// engfeed's metadata, as typed values (RSS and Atom carry it as categories).
+    #[serde(rename = "_engfeed")]
+    engfeed: Metadata<'a>,
+}
+
+/// A JSON Feed extension object: `about` points to its documentation.
+#[derive(Serialize)]
+struct Metadata<'a> {
+    about: String,
+    level: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    read_minutes: Option<u16>,
+    includes_code: bool,
+    has_summary: bool,
+    source: Cow<'a, str>,
 }
 
 pub(super) fn render(
@@ -109,6 +124,14 @@ fn item<'a>(context: &FeedContext<'_>, article: &'a Article) -> Item<'a> {
             .into_iter()
             .map(|c| c.label)
             .collect(),
+        engfeed: Metadata {
+            about: context.extension_doc_url(),
+            level: article.level.as_str(),
+            read_minutes: article.read_minutes,
+            includes_code: article.includes_code,
+            has_summary: article.has_summary,
+            source: xml_text(&article.source),
+        },
     }
 }
 

@@ -169,6 +169,11 @@ impl FeedContext<'_> {
         }
     }
 
+    /// The page documenting engfeed's metadata extension (the `about` of `_engfeed`).
+    pub fn extension_doc_url(&self) -> String {
+        self.site.public_url.join(EXTENSION_DOC_PATH)
+    }
+
     /// Category scheme URLs, one per facet.
     pub fn scheme(&self, facet: &str) -> String {
         self.site.public_url.join(&format!("/{facet}/"))
@@ -176,6 +181,8 @@ impl FeedContext<'_> {
 }
 
 pub const LANGUAGE: &str = "en";
+/// Where the `_engfeed` JSON Feed extension is documented, under the public URL.
+pub const EXTENSION_DOC_PATH: &str = "/ns/1.0";
 pub const GENERATOR: &str = "engfeed";
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 

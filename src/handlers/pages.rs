@@ -42,6 +42,10 @@ pub async fn article(state: State, id: web::Path<String>) -> Result<HttpResponse
     html(pages::article(&state.site, &article))
 }
 
+pub async fn namespace(state: State) -> Result<HttpResponse, AppError> {
+    html(pages::namespace(&state.site))
+}
+
 async fn listing(state: &State, scope: FeedScope) -> Result<HttpResponse, AppError> {
     let mut conn = connection(state).await?;
     let articles = latest(&mut conn, &scope).await?;

@@ -62,6 +62,17 @@ async fn json_feed_has_the_same_items_and_ids_as_rss() {
         .map(|i| i["id"].as_str().unwrap().to_owned())
         .collect();
     assert_eq!(json_ids, rss_ids);
+    let seed_first = &crate::seed::articles()[0];
+    let full = json_feed(&app.feed_body("/feed.json").await);
+    let extension = &full["items"][0]["_engfeed"];
+    assert_eq!(extension["about"], app.url("/ns/1.0"));
+    assert_eq!(extension["level"], seed_first.level.as_str());
+    assert_eq!(extension["read_minutes"], 7);
+    assert_eq!(extension["includes_code"], true);
+    assert_eq!(extension["source"], "Stripe");
+    let doc = app.get("/ns/1.0").await;
+    assert_eq!(doc.status(), 200);
+    assert!(doc.text().await.unwrap().contains("read_minutes"));
     for item in feed["items"].as_array().unwrap() {
         assert!(item["content_text"].is_string() || item["content_html"].is_string());
         assert!(DateTime::parse_from_rfc3339(item["date_published"].as_str().unwrap()).is_ok());
