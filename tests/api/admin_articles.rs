@@ -35,11 +35,8 @@ async fn the_full_lifecycle_shows_in_the_feeds_at_each_step() {
 
     // create
     let response = app
-        .api(Method::POST, "/articles", &token)
-        .json(&new_article())
-        .send()
-        .await
-        .unwrap();
+        .send_json(Method::POST, "/articles", &token, &new_article())
+        .await;
     assert_eq!(response.status(), StatusCode::CREATED);
     let location = response.headers()["location"].to_str().unwrap().to_owned();
     assert_eq!(response.headers()["etag"], "\"v1\"");
@@ -173,15 +170,7 @@ async fn the_full_lifecycle_shows_in_the_feeds_at_each_step() {
 async fn a_stale_if_match_is_412_and_changes_nothing() {
     let app = TestApp::with_seed().await;
     let token = app.token("editor").await;
-    let created: Value = app
-        .api(Method::POST, "/articles", &token)
-        .json(&new_article())
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let created = app.create_article(&token, &new_article()).await;
     let id = created["id"].as_str().unwrap();
     let path = format!("/articles/{id}");
     // Admin A saves first.

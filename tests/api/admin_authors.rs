@@ -38,11 +38,13 @@ async fn renaming_keeps_the_slug_and_feed_urls() {
     let token = app.token("editor").await;
     let before = atom(&app.feed_body("/authors/ben-smith/feed.atom").await);
     let renamed = app
-        .api(Method::PATCH, "/authors/ben-smith", &token)
-        .json(&json!({"name": "Benjamin Smith"}))
-        .send()
-        .await
-        .unwrap();
+        .send_json(
+            Method::PATCH,
+            "/authors/ben-smith",
+            &token,
+            &json!({"name": "Benjamin Smith"}),
+        )
+        .await;
     assert_eq!(renamed.status(), 200);
     let renamed: Value = renamed.json().await.unwrap();
     assert_eq!(
@@ -67,17 +69,21 @@ async fn renaming_keeps_the_slug_and_feed_urls() {
     );
 
     let taken = app
-        .api(Method::PATCH, "/authors/ben-smith", &token)
-        .json(&json!({"name": "James Beswick"}))
-        .send()
-        .await
-        .unwrap();
+        .send_json(
+            Method::PATCH,
+            "/authors/ben-smith",
+            &token,
+            &json!({"name": "James Beswick"}),
+        )
+        .await;
     assert_eq!(taken.status(), 409);
     let empty = app
-        .api(Method::PATCH, "/authors/ben-smith", &token)
-        .json(&json!({"name": " "}))
-        .send()
-        .await
-        .unwrap();
+        .send_json(
+            Method::PATCH,
+            "/authors/ben-smith",
+            &token,
+            &json!({"name": " "}),
+        )
+        .await;
     assert_eq!(empty.status(), 400);
 }

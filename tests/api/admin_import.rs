@@ -24,12 +24,7 @@ async fn one_bad_item_in_ten_thousand_writes_nothing_and_is_named() {
     let token = app.token("importer").await;
     let mut items = catalogue(10_000);
     items[7_341]["level"] = json!("expert");
-    let response = app
-        .api(Method::POST, "/import", &token)
-        .json(&items)
-        .send()
-        .await
-        .unwrap();
+    let response = app.send_json(Method::POST, "/import", &token, &items).await;
     assert_eq!(response.status(), 400);
     let problem: Value = response.json().await.unwrap();
     assert_eq!(problem["errors"][0]["field"], "[7341].level");
@@ -49,12 +44,7 @@ async fn one_bad_item_in_ten_thousand_writes_nothing_and_is_named() {
     );
 
     items[7_341]["level"] = json!("advanced");
-    let response = app
-        .api(Method::POST, "/import", &token)
-        .json(&items)
-        .send()
-        .await
-        .unwrap();
+    let response = app.send_json(Method::POST, "/import", &token, &items).await;
     assert_eq!(response.status(), 200);
     let report: Value = response.json().await.unwrap();
     assert_eq!(
@@ -62,11 +52,8 @@ async fn one_bad_item_in_ten_thousand_writes_nothing_and_is_named() {
         json!({"created": 10_000, "updated": 0, "unchanged": 0})
     );
     let again: Value = app
-        .api(Method::POST, "/import", &token)
-        .json(&items)
-        .send()
+        .send_json(Method::POST, "/import", &token, &items)
         .await
-        .unwrap()
         .json()
         .await
         .unwrap();

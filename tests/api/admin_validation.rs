@@ -62,11 +62,8 @@ async fn each_invalid_field_is_a_400_naming_it_and_writes_nothing() {
     ];
     for (body, field) in cases {
         let response = app
-            .api(Method::POST, "/articles", &token)
-            .json(&body)
-            .send()
-            .await
-            .unwrap();
+            .send_json(Method::POST, "/articles", &token, &body)
+            .await;
         assert_eq!(response.status(), 400, "{field}: {body}");
         assert_eq!(
             response.headers()["content-type"],
@@ -140,15 +137,13 @@ async fn unreadable_requests_get_problem_details_too() {
     assert_eq!(bad_id.status(), 404);
 
     let null_title = app
-        .api(
+        .send_json(
             Method::PATCH,
             "/articles/00000000-0000-0000-0000-000000000000",
             &token,
+            &json!({"title": null}),
         )
-        .json(&json!({"title": null}))
-        .send()
-        .await
-        .unwrap();
+        .await;
     assert_eq!(null_title.status(), 400);
     let bad_if_match = app
         .api(
@@ -169,23 +164,17 @@ async fn unreadable_requests_get_problem_details_too() {
 async fn a_patch_that_breaks_a_rule_changes_nothing() {
     let app = TestApp::with_seed().await;
     let token = app.token("editor").await;
-    let created: Value = app
-        .api(Method::POST, "/articles", &token)
-        .json(&valid())
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let created = app.create_article(&token, &valid()).await;
     let path = format!("/articles/{}", created["id"].as_str().unwrap());
     let before = state(&app).await;
     let response = app
-        .api(Method::PATCH, &path, &token)
-        .json(&json!({"title": "fine", "level": "expert", "read_minutes": 0}))
-        .send()
-        .await
-        .unwrap();
+        .send_json(
+            Method::PATCH,
+            &path,
+            &token,
+            &json!({"title": "fine", "level": "expert", "read_minutes": 0}),
+        )
+        .await;
     assert_eq!(response.status(), 400);
     let problem: Value = response.json().await.unwrap();
     let fields: Vec<&str> = problem["errors"]
@@ -217,15 +206,7 @@ async fn content_html_is_sanitized() {
             "<p onclick=\"steal()\">Hi <script>alert(1)</script><a href=\"javascript:x\">l</a></p>"
         ),
     );
-    let created: Value = app
-        .api(Method::POST, "/articles", &token)
-        .json(&body)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let created = app.create_article(&token, &body).await;
     let html = created["content_html"].as_str().unwrap();
     assert!(
         !html.contains("script") && !html.contains("onclick") && !html.contains("javascript"),

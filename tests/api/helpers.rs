@@ -209,6 +209,30 @@ impl TestApp {
             .bearer_auth(token)
     }
 
+    /// Sends a JSON body to an admin API path.
+    pub async fn send_json(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        token: &str,
+        body: &impl serde::Serialize,
+    ) -> reqwest::Response {
+        self.api(method, path, token)
+            .json(body)
+            .send()
+            .await
+            .expect("request")
+    }
+
+    /// Creates an article through the API (which must answer 201) and returns it.
+    pub async fn create_article(&self, token: &str, body: &serde_json::Value) -> serde_json::Value {
+        let response = self
+            .send_json(reqwest::Method::POST, "/articles", token, body)
+            .await;
+        assert_eq!(response.status(), 201, "POST /articles {body}");
+        response.json().await.expect("a JSON body")
+    }
+
     /// GETs an admin API path and returns its JSON body.
     pub async fn api_json(&self, path: &str, token: &str) -> serde_json::Value {
         let response = self
