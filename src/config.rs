@@ -70,6 +70,32 @@ pub struct Settings {
     pub db_pool_size: usize,
     /// `None`: one per CPU core.
     pub workers: Option<usize>,
+    pub feeds: FeedOptions,
+}
+
+/// How feeds behave beyond their content.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FeedOptions {
+    /// Days a deleted article stays in its feeds as a tombstone; 0 for none.
+    pub tombstone_days: u16,
+    /// The WebSub hub feeds advertise and that is pinged after every change.
+    pub websub_hub: Option<url::Url>,
+}
+
+impl Default for FeedOptions {
+    fn default() -> Self {
+        Self {
+            tombstone_days: 30,
+            websub_hub: None,
+        }
+    }
+}
+
+impl FeedOptions {
+    /// How far back deletions are announced; `None` when tombstones are off.
+    pub fn tombstone_window(&self) -> Option<chrono::TimeDelta> {
+        (self.tombstone_days > 0).then(|| chrono::TimeDelta::days(i64::from(self.tombstone_days)))
+    }
 }
 
 #[cfg(test)]

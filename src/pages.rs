@@ -4,7 +4,8 @@
 use askama::Template;
 
 use crate::domain::{Article, AuthorRef, FeedScope, Level, Site};
-use crate::feeds::{FeedFormat, xml_text};
+use crate::feeds::directory::FeedEntry;
+use crate::feeds::{FeedContext, FeedFormat, xml_text};
 
 /// A link to a feed, for the subscribe list and the autodiscovery `<link>` tags.
 pub struct FeedLink {
@@ -34,6 +35,13 @@ pub struct ArticleView {
     pub published_human: String,
 }
 
+/// One feed of the index's subscribe table, in every format.
+pub struct Subscription {
+    pub title: String,
+    pub preview_url: String,
+    pub formats: Vec<FeedLink>,
+}
+
 #[derive(Template)]
 #[template(path = "listing.html")]
 struct ListingPage {
@@ -43,6 +51,26 @@ struct ListingPage {
     feeds: Vec<FeedLink>,
     levels: Vec<Facet>,
     authors: Vec<Facet>,
+    sources: Vec<Facet>,
+    subscriptions: Vec<Subscription>,
+    articles: Vec<ArticleView>,
+}
+
+/// What only the index shows: every facet and every feed.
+#[derive(Default)]
+pub struct Facets<'a> {
+    pub authors: &'a [AuthorRef],
+    /// From the feed directory (`feeds::directory::entries`), in its order.
+    pub directory: &'a [FeedEntry],
+}
+
+#[derive(Template)]
+#[template(path = "feed_preview.html")]
+struct FeedPreviewPage {
+    title: String,
+    heading: String,
+    home_url: String,
+    feeds: Vec<FeedLink>,
     articles: Vec<ArticleView>,
 }
 
@@ -75,12 +103,12 @@ pub fn namespace(site: &Site) -> Result<String, askama::Error> {
     page.render()
 }
 
-/// The page of a scope; `authors` lists facets only on the index.
+/// The page of a scope; only the index has `facets`.
 pub fn listing(
     site: &Site,
     scope: &FeedScope,
     articles: &[Article],
-    authors: &[AuthorRef],
+    facets: &Facets<'_>,
 ) -> Result<String, askama::Error> {
     let describe = scope.describe();
     let is_index = *scope == FeedScope::All;
@@ -98,7 +126,69 @@ pub fn listing(
         } else {
             Vec::new()
         },
-        authors: authors.iter().map(|a| author_facet(site, a)).collect(),
+        authors: facets
+            .authors
+            .iter()
+            .map(|a| author_facet(site, a))
+            .collect(),
+        sources: facets
+            .directory
+            .iter()
+            .filter(|e| e.group == "source" && e.format == FeedFormat::Atom.label())
+            .map(|e| Facet {
+                name: e.name.clone(),
+                url: e.home_page_url.clone(),
+            })
+            .collect(),
+        subscriptions: subscriptions(facets.directory),
+        articles: articles.iter().map(|a| view(site, a)).collect(),
+    };
+    page.render()
+}
+
+/// The directory's entries, one row per feed with its formats side by side.
+fn subscriptions(directory: &[FeedEntry]) -> Vec<Subscription> {
+    let mut rows: Vec<Subscription> = Vec::new();
+    for entry in directory {
+        let link = FeedLink {
+            label: entry.format,
+            title: entry.title.clone(),
+            url: entry.url.clone(),
+            media_type: entry.media_type,
+        };
+        match rows.last_mut() {
+            Some(row) if row.title == entry.title => row.formats.push(link),
+            _ => rows.push(Subscription {
+                title: clean(&entry.title),
+                preview_url: entry.preview_url.clone(),
+                formats: vec![link],
+            }),
+        }
+    }
+    rows
+}
+
+/// What a browser gets at a feed URL without an extension: the feed's items, and how to
+/// subscribe to it.
+pub fn feed_preview(
+    context: &FeedContext<'_>,
+    articles: &[Article],
+) -> Result<String, askama::Error> {
+    let site = context.site;
+    let title = context.title();
+    let page = FeedPreviewPage {
+        heading: format!("Feed preview: {}", capitalize(&clean(&context.describe()))),
+        title,
+        home_url: site.page_url(&FeedScope::All),
+        feeds: FeedFormat::ALL
+            .into_iter()
+            .map(|format| FeedLink {
+                label: format.label(),
+                title: format!("{} ({})", context.title(), format.extension()),
+                url: context.self_url(format),
+                media_type: format.media_type(),
+            })
+            .collect(),
         articles: articles.iter().map(|a| view(site, a)).collect(),
     };
     page.render()

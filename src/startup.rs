@@ -53,6 +53,7 @@ impl Application {
                 site_id: identity.site_id,
                 created_at: identity.created_at,
             },
+            feeds: settings.feeds,
         });
 
         let mut server = HttpServer::new(move || {

@@ -1,3 +1,4 @@
+use crate::config::FeedOptions;
 use crate::db::DbPool;
 use crate::domain::Site;
 
@@ -5,4 +6,5 @@ use crate::domain::Site;
 pub struct AppState {
     pub pool: DbPool,
     pub site: Site,
+    pub feeds: FeedOptions,
 }

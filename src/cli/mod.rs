@@ -9,7 +9,7 @@ use std::path::PathBuf;
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
 
-use crate::config::{DatabaseUrl, Settings};
+use crate::config::{DatabaseUrl, FeedOptions, Settings};
 use crate::db;
 use crate::domain::{Catalogue, PublicUrl, Site};
 use crate::feeds::directory;
@@ -76,6 +76,12 @@ struct ServeArgs {
     /// HTTP worker threads. Default: one per CPU core.
     #[arg(long, env = "ENGFEED_WORKERS", value_parser = clap::value_parser!(u16).range(1..=256))]
     workers: Option<u16>,
+    /// Days a deleted article stays in Atom feeds as an RFC 6721 tombstone (0: never).
+    #[arg(long, env = "ENGFEED_TOMBSTONE_DAYS", default_value_t = 30)]
+    tombstone_days: u16,
+    /// A WebSub hub: feeds advertise it, and every change is announced to it.
+    #[arg(long, env = "ENGFEED_WEBSUB_HUB")]
+    websub_hub: Option<url::Url>,
 }
 
 #[derive(Debug, Args)]
@@ -114,6 +120,10 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         public_url: args.public.public_url,
         db_pool_size: usize::from(args.db_pool_size),
         workers: args.workers.map(usize::from),
+        feeds: FeedOptions {
+            tombstone_days: args.tombstone_days,
+            websub_hub: args.websub_hub,
+        },
     };
     let app = Application::build(settings).await?;
     tracing::info!(public_url = %app.public_url(), port = app.port(), "serving; feeds at {}", app.public_url().join("/feed.atom"));

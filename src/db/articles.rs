@@ -1,4 +1,6 @@
+use chrono::{DateTime, Utc};
 use diesel::expression::SqlLiteral;
+use diesel::pg::Pg;
 use diesel::prelude::*;
 use diesel::sql_types::{Bool, Text};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
@@ -9,13 +11,29 @@ use super::models::{
     ArticleRow, AuthorRow, RecordMetaRow, into_article, into_record, record_query,
 };
 use super::schema::{articles, authors};
-use crate::domain::{Article, ArticleQuery, ArticleRecord, Cursor, FeedScope, Level};
+use crate::domain::{
+    Article, ArticleFilter, ArticleQuery, ArticleRecord, Cursor, FeedScope, Level, Tombstone,
+};
 
 /// One page of a listing, and where the next one starts.
 pub struct Page {
     pub records: Vec<ArticleRecord>,
     pub next: Option<Cursor>,
 }
+
+/// The select of admin records, boxed so that filters can be added one by one.
+type RecordSelect<'a> = diesel::dsl::IntoBoxed<
+    'a,
+    diesel::dsl::Select<
+        diesel::dsl::LeftJoin<articles::table, authors::table>,
+        (
+            diesel::dsl::AsSelect<ArticleRow, Pg>,
+            diesel::dsl::AsSelect<RecordMetaRow, Pg>,
+            diesel::dsl::AsSelect<Option<AuthorRow>, Pg>,
+        ),
+    >,
+    Pg,
+>;
 
 /// The newest articles of a scope, narrowed by `query`, after `query.after`:
 /// `ORDER BY published_at DESC, id DESC LIMIT n`. Unfiltered feeds of a scope are served by
@@ -25,15 +43,69 @@ pub async fn list(
     scope: &FeedScope,
     query: &ArticleQuery,
 ) -> QueryResult<Page> {
-    let authors_by_slug = diesel::alias!(authors as authors_by_slug);
     let limit = usize::from(query.limit.get());
-    let mut select = record_query!()
+    let mut select = matching(scope, &query.filter)
         .order((articles::published_at.desc(), articles::id.desc()))
-        .limit(limit as i64 + 1)
-        .into_boxed();
+        .limit(limit as i64 + 1);
     if !query.include_deleted {
         select = select.filter(articles::deleted_at.is_null());
     }
+    if let Some(after) = query.after {
+        select = select.filter(
+            articles::published_at
+                .lt(after.published_at)
+                .or(articles::published_at
+                    .eq(after.published_at)
+                    .and(articles::id.lt(after.id))),
+        );
+    }
+    let mut rows: Vec<(ArticleRow, RecordMetaRow, Option<AuthorRow>)> = select.load(conn).await?;
+    let next = if rows.len() > limit {
+        rows.truncate(limit);
+        rows.last().map(|(a, _, _)| Cursor {
+            published_at: a.published_at,
+            id: a.id,
+        })
+    } else {
+        None
+    };
+    let records = rows
+        .into_iter()
+        .map(|(a, m, au)| into_record(a, m, au))
+        .collect::<QueryResult<_>>()?;
+    Ok(Page { records, next })
+}
+
+/// Articles of the scope and filter deleted at or after `since`, the latest deletion
+/// first, at most `limit`: the feed's RFC 6721 tombstones.
+pub async fn deleted_since(
+    conn: &mut AsyncPgConnection,
+    scope: &FeedScope,
+    filter: &ArticleFilter,
+    since: DateTime<Utc>,
+    limit: i64,
+) -> QueryResult<Vec<Tombstone>> {
+    let rows: Vec<(ArticleRow, RecordMetaRow, Option<AuthorRow>)> = matching(scope, filter)
+        .filter(articles::deleted_at.ge(since))
+        .order((articles::deleted_at.desc(), articles::id.desc()))
+        .limit(limit)
+        .load(conn)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(article, meta, _)| {
+            meta.deleted_at.map(|deleted_at| Tombstone {
+                public_id: article.public_id,
+                deleted_at,
+            })
+        })
+        .collect())
+}
+
+/// Every article, live or not, of the scope that passes the filter; unordered.
+fn matching<'a>(scope: &'a FeedScope, filter: &'a ArticleFilter) -> RecordSelect<'a> {
+    let authors_by_slug = diesel::alias!(authors as authors_by_slug);
+    let mut select = record_query!().into_boxed();
     select = match scope {
         FeedScope::All => select,
         FeedScope::Level(level) => select.filter(level_is(*level)),
@@ -50,7 +122,6 @@ pub async fn list(
                 .single_value()),
         ),
     };
-    let filter = &query.filter;
     if !filter.levels.is_empty() {
         let levels: Vec<DbLevel> = filter.levels.iter().map(|l| DbLevel(*l)).collect();
         select = select.filter(articles::level.eq_any(levels));
@@ -88,30 +159,7 @@ pub async fn list(
             .sql(")"),
         );
     }
-    if let Some(after) = query.after {
-        select = select.filter(
-            articles::published_at
-                .lt(after.published_at)
-                .or(articles::published_at
-                    .eq(after.published_at)
-                    .and(articles::id.lt(after.id))),
-        );
-    }
-    let mut rows: Vec<(ArticleRow, RecordMetaRow, Option<AuthorRow>)> = select.load(conn).await?;
-    let next = if rows.len() > limit {
-        rows.truncate(limit);
-        rows.last().map(|(a, _, _)| Cursor {
-            published_at: a.published_at,
-            id: a.id,
-        })
-    } else {
-        None
-    };
-    let records = rows
-        .into_iter()
-        .map(|(a, m, au)| into_record(a, m, au))
-        .collect::<QueryResult<_>>()?;
-    Ok(Page { records, next })
+    select
 }
 
 diesel::define_sql_function!(fn lower(text: diesel::sql_types::Text) -> diesel::sql_types::Text);

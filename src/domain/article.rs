@@ -160,6 +160,14 @@ pub struct AuthorRef {
     pub slug: AuthorSlug,
 }
 
+/// An article deleted not long ago: Atom feeds that held it announce the deletion
+/// (RFC 6721) so that readers and mirrors can retract it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Tombstone {
+    pub public_id: Uuid,
+    pub deleted_at: DateTime<Utc>,
+}
+
 /// A stored, live article, as feeds and pages read it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Article {

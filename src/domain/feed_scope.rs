@@ -21,9 +21,14 @@ impl FeedScope {
 
     /// The path of this scope's feed with the given file extension (`rss`, `atom`).
     pub fn feed_path(&self, extension: &str) -> String {
+        format!("{}.{extension}", self.negotiated_feed_path())
+    }
+
+    /// The path of this scope's feed without an extension, where `Accept` picks the format.
+    pub fn negotiated_feed_path(&self) -> String {
         match self {
-            FeedScope::All => format!("/feed.{extension}"),
-            _ => format!("{}/feed.{extension}", self.page_path()),
+            FeedScope::All => "/feed".to_owned(),
+            _ => format!("{}/feed", self.page_path()),
         }
     }
 

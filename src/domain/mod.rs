@@ -15,7 +15,7 @@ mod token;
 
 pub use article::{
     Article, ArticleRecord, ArticleTitle, ArticleUrl, AuthorRef, ContentHtml, NewArticle,
-    Precondition, ReadMinutes, Source, Summary,
+    Precondition, ReadMinutes, Source, Summary, Tombstone,
 };
 pub use article_input::ArticleInput;
 pub use article_query::{ArticleFilter, ArticleQuery, Cursor, Listing};

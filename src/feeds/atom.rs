@@ -1,16 +1,34 @@
+use std::collections::BTreeMap;
+
+use atom_syndication::extension::{Extension, ExtensionMap};
 use atom_syndication::{Category, Content, Entry, Feed, Generator, Link, Person, Text};
+use quick_xml::Writer;
+use quick_xml::events::{BytesStart, Event};
 
 use super::{
-    FeedContext, FeedFormat, GENERATOR, LANGUAGE, RenderError, VERSION, item_categories, summary,
-    xml_text,
+    EXTENSION_PREFIX, FeedContent, FeedContext, FeedFormat, GENERATOR, LANGUAGE, RenderError,
+    VERSION, item_categories, metadata_extensions, summary, xml_text,
 };
-use crate::domain::{Article, article_feed_id};
+use crate::domain::{Article, Tombstone, article_feed_id};
+
+/// RFC 6721's namespace and its usual prefix.
+const TOMBSTONES_NAMESPACE: &str = "http://purl.org/atompub/tombstones/1.0";
+const TOMBSTONES_PREFIX: &str = "at";
 
 pub(super) fn render(
     context: &FeedContext<'_>,
-    articles: &[Article],
+    content: &FeedContent<'_>,
 ) -> Result<Vec<u8>, RenderError> {
     let site = context.site;
+    let articles = content.articles;
+    let mut namespaces =
+        BTreeMap::from([(EXTENSION_PREFIX.to_owned(), context.extension_doc_url())]);
+    if !content.deleted.is_empty() {
+        namespaces.insert(
+            TOMBSTONES_PREFIX.to_owned(),
+            TOMBSTONES_NAMESPACE.to_owned(),
+        );
+    }
     // RFC 4287 4.1.1: a feed needs an author unless every entry has one.
     let authors = if articles.iter().all(|a| a.author.is_some()) && !articles.is_empty() {
         Vec::new()
@@ -24,7 +42,7 @@ pub(super) fn render(
     let feed = Feed {
         title: Text::plain(context.title()),
         id: context.feed_id(),
-        updated: context.updated(articles).fixed_offset(),
+        updated: context.updated(content).fixed_offset(),
         authors,
         generator: Some(Generator {
             value: GENERATOR.to_owned(),
@@ -51,9 +69,10 @@ pub(super) fn render(
         subtitle: Some(Text::plain(context.description())),
         lang: Some(LANGUAGE.to_owned()),
         entries: articles.iter().map(|a| entry(context, a)).collect(),
+        namespaces,
         ..Feed::default()
     };
-    Ok(feed.write_to(Vec::new())?)
+    with_tombstones(feed.write_to(Vec::new())?, content.deleted)
 }
 
 /// RFC 5005 `next` and `first` links between the pages of one feed.
@@ -114,6 +133,51 @@ fn entry(context: &FeedContext<'_>, article: &Article) -> Entry {
             content_type: Some("html".to_owned()),
             ..Content::default()
         }),
+        extensions: metadata(article),
         ..Entry::default()
     }
+}
+
+/// The article's facts as `engfeed:` elements.
+fn metadata(article: &Article) -> ExtensionMap {
+    metadata_extensions(article, |name, value| Extension {
+        name,
+        value: Some(value),
+        ..Extension::default()
+    })
+}
+
+/// Adds RFC 6721 `<at:deleted-entry ref="…" when="…"/>` elements, one per deletion, before
+/// the first entry. `atom_syndication` writes a feed's extension elements after its entries,
+/// which RFC 4287's schema forbids (`atomEntry*` ends the feed), so they are spliced in here.
+/// Text and attribute values are escaped in the document, so the first `<entry>` (or the
+/// `</feed>` of a feed without entries) is the element itself.
+fn with_tombstones(document: Vec<u8>, deleted: &[Tombstone]) -> Result<Vec<u8>, RenderError> {
+    if deleted.is_empty() {
+        return Ok(document);
+    }
+    let mut fragment = Writer::new(Vec::new());
+    for tombstone in deleted {
+        let when = tombstone.deleted_at.fixed_offset().to_rfc3339();
+        let element = BytesStart::new(format!("{TOMBSTONES_PREFIX}:deleted-entry"))
+            .with_attributes([
+                ("ref", article_feed_id(tombstone.public_id).as_str()),
+                ("when", when.as_str()),
+            ]);
+        fragment.write_event(Event::Empty(element))?;
+    }
+    let position = find(&document, b"<entry>")
+        .or_else(|| find(&document, b"</feed>"))
+        .ok_or(RenderError::Splice(
+            "no <entry> or </feed> in the Atom document",
+        ))?;
+    let mut spliced = document;
+    spliced.splice(position..position, fragment.into_inner());
+    Ok(spliced)
+}
+
+fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack
+        .windows(needle.len())
+        .position(|window| window == needle)
 }

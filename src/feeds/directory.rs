@@ -15,33 +15,48 @@ use crate::domain::{ArticleQuery, AuthorRef, FeedScope, Level, Site};
 pub struct FeedEntry {
     /// `all`, `level`, `author` or `source`.
     pub group: &'static str,
+    /// The level, author or source it follows ("All articles" for the full feed).
+    pub name: String,
     pub title: String,
     pub format: &'static str,
     pub media_type: &'static str,
     pub url: String,
     pub home_page_url: String,
+    /// The feed without an extension: a readable preview in a browser.
+    pub preview_url: String,
 }
 
 /// The directory, in a fixed order: all, levels, authors (as given), sources (by name).
 pub fn entries(site: &Site, authors: &[AuthorRef], sources: &[String]) -> Vec<FeedEntry> {
     let plain = ArticleQuery::default();
-    let mut feeds: Vec<(&'static str, FeedScope, ArticleQuery)> =
-        vec![("all", FeedScope::All, plain.clone())];
-    feeds.extend(Level::ALL.map(|level| ("level", FeedScope::Level(level), plain.clone())));
-    feeds.extend(
-        authors
-            .iter()
-            .map(|a| ("author", FeedScope::Author(a.clone()), plain.clone())),
-    );
-    let sources: BTreeSet<String> = sources.iter().map(|s| s.to_lowercase()).collect();
+    let mut feeds: Vec<(&'static str, String, FeedScope, ArticleQuery)> = vec![(
+        "all",
+        "All articles".to_owned(),
+        FeedScope::All,
+        plain.clone(),
+    )];
+    feeds.extend(Level::ALL.map(|level| {
+        let name = level.label().to_owned();
+        ("level", name, FeedScope::Level(level), plain.clone())
+    }));
+    feeds.extend(authors.iter().map(|a| {
+        let scope = FeedScope::Author(a.clone());
+        ("author", a.name.clone(), scope, plain.clone())
+    }));
+    // The source filter ignores case: one feed per source, named as first written.
+    let mut seen = BTreeSet::new();
     for source in sources {
+        let key = source.to_lowercase();
+        if !seen.insert(key.clone()) {
+            continue;
+        }
         let mut query = ArticleQuery::default();
-        query.filter.sources.insert(source);
-        feeds.push(("source", FeedScope::All, query));
+        query.filter.sources.insert(key);
+        feeds.push(("source", source.clone(), FeedScope::All, query));
     }
     feeds
         .iter()
-        .flat_map(|(group, scope, query)| {
+        .flat_map(|(group, name, scope, query)| {
             FeedFormat::ALL.map(|format| {
                 let context = FeedContext {
                     site,
@@ -49,13 +64,20 @@ pub fn entries(site: &Site, authors: &[AuthorRef], sources: &[String]) -> Vec<Fe
                     query,
                     next: None,
                 };
+                // A source has no page of its own; its feed's preview stands in.
+                let home_page_url = match *group {
+                    "source" => context.negotiated_url(),
+                    _ => site.page_url(scope),
+                };
                 FeedEntry {
                     group,
+                    name: xml_text(name).into_owned(),
                     title: context.title(),
                     format: format.label(),
                     media_type: format.media_type(),
                     url: context.self_url(format),
-                    home_page_url: site.page_url(scope),
+                    home_page_url,
+                    preview_url: context.negotiated_url(),
                 }
             })
         })

@@ -5,8 +5,10 @@ use std::borrow::Cow;
 
 use serde::Serialize;
 
-use super::{FeedContext, FeedFormat, LANGUAGE, RenderError, item_categories, summary, xml_text};
-use crate::domain::{Article, article_feed_id};
+use super::{
+    FeedContent, FeedContext, FeedFormat, LANGUAGE, RenderError, item_categories, summary, xml_text,
+};
+use crate::domain::{Article, Tombstone, article_feed_id};
 
 #[derive(Serialize)]
 struct JsonFeed<'a> {
@@ -22,6 +24,23 @@ struct JsonFeed<'a> {
     #[serde(skip_serializing_if = "Vec::is_empty")]
     authors: Vec<Author<'a>>,
     items: Vec<Item<'a>>,
+    /// Recent deletions; absent when there are none.
+    #[serde(rename = "_engfeed", skip_serializing_if = "Option::is_none")]
+    engfeed: Option<FeedMetadata>,
+}
+
+/// The feed-level extension object: what RFC 6721 tombstones say in Atom.
+#[derive(Serialize)]
+struct FeedMetadata {
+    about: String,
+    deleted: Vec<Deletion>,
+}
+
+#[derive(Serialize)]
+struct Deletion {
+    /// The deleted item's `id`.
+    id: String,
+    date_deleted: String,
 }
 
 #[derive(Serialize)]
@@ -67,9 +86,10 @@ struct Metadata<'a> {
 
 pub(super) fn render(
     context: &FeedContext<'_>,
-    articles: &[Article],
+    content: &FeedContent<'_>,
 ) -> Result<Vec<u8>, RenderError> {
     let site = context.site;
+    let articles = content.articles;
     // JSON Feed 1.1: items inherit the feed's authors, so the feed names one only when
     // some item has none, as Atom does.
     let authors = if articles.iter().any(|a| a.author.is_none()) || articles.is_empty() {
@@ -90,6 +110,10 @@ pub(super) fn render(
         language: LANGUAGE,
         authors,
         items: articles.iter().map(|a| item(context, a)).collect(),
+        engfeed: (!content.deleted.is_empty()).then(|| FeedMetadata {
+            about: context.extension_doc_url(),
+            deleted: content.deleted.iter().map(deletion).collect(),
+        }),
     };
     Ok(serde_json::to_vec(&feed)?)
 }
@@ -132,6 +156,13 @@ fn item<'a>(context: &FeedContext<'_>, article: &'a Article) -> Item<'a> {
             has_summary: article.has_summary,
             source: xml_text(&article.source),
         },
+    }
+}
+
+fn deletion(tombstone: &Tombstone) -> Deletion {
+    Deletion {
+        id: article_feed_id(tombstone.public_id),
+        date_deleted: rfc3339(tombstone.deleted_at),
     }
 }
 

@@ -10,10 +10,13 @@ mod json;
 mod rss;
 
 use std::borrow::Cow;
+use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
 
-use crate::domain::{Article, ArticleQuery, Cursor, FeedScope, Site, strip_xml_forbidden};
+use crate::domain::{
+    Article, ArticleQuery, Cursor, FeedScope, Site, Tombstone, strip_xml_forbidden,
+};
 
 /// A syndication format engfeed publishes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -70,6 +73,10 @@ pub enum RenderError {
     Atom(#[from] ::atom_syndication::Error),
     #[error("writing JSON Feed failed: {0}")]
     Json(#[from] serde_json::Error),
+    #[error("writing Atom tombstones failed: {0}")]
+    Tombstones(#[from] std::io::Error),
+    #[error("adding Atom tombstones failed: {0}")]
+    Splice(&'static str),
 }
 
 /// What every format needs to know besides the items.
@@ -87,6 +94,19 @@ impl FeedContext<'_> {
     /// was written, it is spelled one way here.
     pub fn self_url(&self, format: FeedFormat) -> String {
         let url = self.site.feed_url(self.scope, format.extension());
+        match self.query.canonical_query() {
+            query if query.is_empty() => url,
+            query => format!("{url}?{query}"),
+        }
+    }
+
+    /// The feed's URL without an extension: a preview page in browsers, the format `Accept`
+    /// prefers elsewhere.
+    pub fn negotiated_url(&self) -> String {
+        let url = self
+            .site
+            .public_url
+            .join(&self.scope.negotiated_feed_path());
         match self.query.canonical_query() {
             query if query.is_empty() => url,
             query => format!("{url}?{query}"),
@@ -133,7 +153,8 @@ impl FeedContext<'_> {
             .feed_id(self.scope, &self.query.filter.canonical())
     }
 
-    fn describe(&self) -> String {
+    /// What the feed holds, in words: "advanced articles (includes code)".
+    pub fn describe(&self) -> String {
         let scope = self.scope.describe();
         match self.query.filter.describe() {
             Some(filter) => format!("{scope} ({filter})"),
@@ -152,11 +173,13 @@ impl FeedContext<'_> {
         )
     }
 
-    /// The newest update among the items, so an unchanged feed renders to the same bytes.
-    pub fn updated(&self, articles: &[Article]) -> DateTime<Utc> {
-        articles
-            .iter()
-            .map(|a| a.updated_at)
+    /// The newest change among the items and deletions, so an unchanged feed renders to
+    /// the same bytes.
+    pub fn updated(&self, content: &FeedContent<'_>) -> DateTime<Utc> {
+        let updates = content.articles.iter().map(|a| a.updated_at);
+        let deletions = content.deleted.iter().map(|t| t.deleted_at);
+        updates
+            .chain(deletions)
             .max()
             .unwrap_or(self.site.created_at)
     }
@@ -169,7 +192,8 @@ impl FeedContext<'_> {
         }
     }
 
-    /// The page documenting engfeed's metadata extension (the `about` of `_engfeed`).
+    /// The page documenting engfeed's metadata: the XML namespace of the `engfeed:`
+    /// elements and the `about` of JSON Feed's `_engfeed` objects.
     pub fn extension_doc_url(&self) -> String {
         self.site.public_url.join(EXTENSION_DOC_PATH)
     }
@@ -181,8 +205,11 @@ impl FeedContext<'_> {
 }
 
 pub const LANGUAGE: &str = "en";
-/// Where the `_engfeed` JSON Feed extension is documented, under the public URL.
+/// Where engfeed's metadata (XML namespace and JSON Feed extension) is documented, under
+/// the public URL; the full URL is also the XML namespace name.
 pub const EXTENSION_DOC_PATH: &str = "/ns/1.0";
+/// The prefix of the metadata namespace in RSS and Atom.
+pub const EXTENSION_PREFIX: &str = "engfeed";
 pub const GENERATOR: &str = "engfeed";
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 
@@ -198,17 +225,59 @@ fn summary(article: &Article) -> Option<Cow<'_, str>> {
     (!text.trim().is_empty()).then_some(text)
 }
 
-/// Renders `articles` (newest first) in `format`.
+/// What one feed document holds.
+#[derive(Clone, Copy)]
+pub struct FeedContent<'a> {
+    /// Newest first.
+    pub articles: &'a [Article],
+    /// Recent deletions among the articles the feed would hold: RFC 6721 tombstones in
+    /// Atom, `_engfeed.deleted` in JSON Feed; RSS has no way to say it.
+    pub deleted: &'a [Tombstone],
+}
+
+/// Renders `content` in `format`.
 pub fn render(
     format: FeedFormat,
     context: &FeedContext<'_>,
-    articles: &[Article],
+    content: &FeedContent<'_>,
 ) -> Result<Vec<u8>, RenderError> {
     match format {
-        FeedFormat::Rss => rss::render(context, articles),
-        FeedFormat::Atom => atom::render(context, articles),
-        FeedFormat::Json => json::render(context, articles),
+        FeedFormat::Rss => rss::render(context, content),
+        FeedFormat::Atom => atom::render(context, content),
+        FeedFormat::Json => json::render(context, content),
     }
+}
+
+/// An extension map (prefix, then local name) holding the item's `engfeed:` elements;
+/// `element` makes one from its qualified name and text. RSS and Atom each have their own
+/// `Extension` type of the same shape.
+fn metadata_extensions<E>(
+    article: &Article,
+    element: impl Fn(String, String) -> E,
+) -> BTreeMap<String, BTreeMap<String, Vec<E>>> {
+    let elements = metadata_elements(article)
+        .into_iter()
+        .map(|(name, value)| {
+            let qualified = format!("{EXTENSION_PREFIX}:{name}");
+            (name.to_owned(), vec![element(qualified, value)])
+        })
+        .collect();
+    BTreeMap::from([(EXTENSION_PREFIX.to_owned(), elements)])
+}
+
+/// The `engfeed:` elements of an item, as (local name, text): the same facts, with the
+/// same names, as JSON Feed's `_engfeed` object.
+fn metadata_elements(article: &Article) -> Vec<(&'static str, String)> {
+    let mut elements = vec![("level", article.level.as_str().to_owned())];
+    if let Some(minutes) = article.read_minutes {
+        elements.push(("read_minutes", minutes.to_string()));
+    }
+    elements.extend([
+        ("includes_code", article.includes_code.to_string()),
+        ("has_summary", article.has_summary.to_string()),
+        ("source", xml_text(&article.source).into_owned()),
+    ]);
+    elements
 }
 
 /// The categories every item carries, in both XML formats: level, source, and the

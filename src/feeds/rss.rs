@@ -1,17 +1,21 @@
+use std::collections::BTreeMap;
+
 use rss::extension::atom::{AtomExtension, Link};
 use rss::extension::dublincore::DublinCoreExtension;
+use rss::extension::{Extension, ExtensionMap};
 use rss::{Category, Channel, Guid, Item};
 
 use super::{
-    FeedContext, FeedFormat, GENERATOR, LANGUAGE, RenderError, VERSION, item_categories, summary,
-    xml_text,
+    EXTENSION_PREFIX, FeedContent, FeedContext, FeedFormat, GENERATOR, LANGUAGE, RenderError,
+    VERSION, item_categories, metadata_extensions, summary, xml_text,
 };
 use crate::domain::{Article, article_feed_id};
 
 pub(super) fn render(
     context: &FeedContext<'_>,
-    articles: &[Article],
+    content: &FeedContent<'_>,
 ) -> Result<Vec<u8>, RenderError> {
+    let articles = content.articles;
     let self_link = Link {
         href: context.self_url(FeedFormat::Rss),
         rel: "self".to_owned(),
@@ -23,7 +27,7 @@ pub(super) fn render(
         link: context.site.page_url(context.scope),
         description: context.description(),
         language: Some(LANGUAGE.to_owned()),
-        last_build_date: Some(context.updated(articles).to_rfc2822()),
+        last_build_date: Some(context.updated(content).to_rfc2822()),
         generator: Some(format!("{GENERATOR} {VERSION}")),
         docs: Some("https://www.rssboard.org/rss-specification".to_owned()),
         atom_ext: Some(AtomExtension {
@@ -32,6 +36,7 @@ pub(super) fn render(
                 .collect(),
         }),
         items: articles.iter().map(|a| item(context, a)).collect(),
+        namespaces: BTreeMap::from([(EXTENSION_PREFIX.to_owned(), context.extension_doc_url())]),
         ..Channel::default()
     };
     Ok(channel.write_to(Vec::new())?)
@@ -84,6 +89,16 @@ fn item(context: &FeedContext<'_>, article: &Article) -> Item {
         pub_date: Some(article.published_at.to_rfc2822()),
         categories,
         dublin_core_ext: creator,
+        extensions: metadata(article),
         ..Item::default()
     }
+}
+
+/// The article's facts as `engfeed:` elements.
+fn metadata(article: &Article) -> ExtensionMap {
+    metadata_extensions(article, |name, value| Extension {
+        name,
+        value: Some(value),
+        ..Extension::default()
+    })
 }

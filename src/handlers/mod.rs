@@ -4,6 +4,7 @@ pub mod api;
 pub mod directory;
 pub mod feeds;
 pub mod health;
+mod negotiation;
 pub mod pages;
 
 use actix_web::web;

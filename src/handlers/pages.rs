@@ -8,17 +8,24 @@ use super::{State, connection};
 use crate::db;
 use crate::domain::{Article, ArticleQuery, FeedScope};
 use crate::error::AppError;
-use crate::pages;
+use crate::feeds::directory;
+use crate::pages::{self, Facets};
 
 pub async fn index(state: State) -> Result<HttpResponse, AppError> {
     let mut conn = connection(&state).await?;
     let authors = db::authors::list_published(&mut conn).await?;
+    let sources = db::articles::live_sources(&mut conn).await?;
     let articles = latest(&mut conn, &FeedScope::All).await?;
+    let directory = directory::entries(&state.site, &authors, &sources);
+    let facets = Facets {
+        authors: &authors,
+        directory: &directory,
+    };
     html(pages::listing(
         &state.site,
         &FeedScope::All,
         &articles,
-        &authors,
+        &facets,
     ))
 }
 
@@ -49,7 +56,12 @@ pub async fn namespace(state: State) -> Result<HttpResponse, AppError> {
 async fn listing(state: &State, scope: FeedScope) -> Result<HttpResponse, AppError> {
     let mut conn = connection(state).await?;
     let articles = latest(&mut conn, &scope).await?;
-    html(pages::listing(&state.site, &scope, &articles, &[]))
+    html(pages::listing(
+        &state.site,
+        &scope,
+        &articles,
+        &Facets::default(),
+    ))
 }
 
 /// The newest live articles of a scope, as many as a feed holds by default.

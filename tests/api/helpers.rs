@@ -4,7 +4,7 @@
 use std::sync::LazyLock;
 
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
-use engfeed::config::{DatabaseUrl, Settings};
+use engfeed::config::{DatabaseUrl, FeedOptions, Settings};
 use engfeed::db;
 use engfeed::domain::Catalogue;
 use engfeed::startup::Application;
@@ -108,6 +108,12 @@ impl TestDatabase {
             .expect("connect to test database")
     }
 
+    /// Runs a statement directly, behind the application's back (to age a row, say).
+    pub async fn execute(&self, sql: &str) {
+        let mut conn = self.connection().await;
+        diesel::sql_query(sql).execute(&mut conn).await.expect(sql);
+    }
+
     pub async fn count(&self, sql: &str) -> i64 {
         let mut conn = self.connection().await;
         diesel::sql_query(sql)
@@ -152,6 +158,10 @@ pub struct TestApp {
 
 impl TestApp {
     pub async fn spawn() -> Self {
+        Self::spawn_with(FeedOptions::default()).await
+    }
+
+    pub async fn spawn_with(feeds: FeedOptions) -> Self {
         let db = TestDatabase::new().await;
         let settings = Settings {
             database_url: db.url.clone(),
@@ -159,6 +169,7 @@ impl TestApp {
             public_url: None,
             db_pool_size: 2,
             workers: Some(1),
+            feeds,
         };
         let app = Application::build(settings)
             .await
@@ -178,7 +189,11 @@ impl TestApp {
 
     /// An app holding the bundled seed catalogue.
     pub async fn with_seed() -> Self {
-        let app = Self::spawn().await;
+        Self::with_seed_and(FeedOptions::default()).await
+    }
+
+    pub async fn with_seed_and(feeds: FeedOptions) -> Self {
+        let app = Self::spawn_with(feeds).await;
         app.import_json(&std::fs::read_to_string(seed_path()).expect("seed"))
             .await;
         app
