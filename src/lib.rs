@@ -1,7 +1,8 @@
-//! engfeed: engineering articles in PostgreSQL, published as RSS 2.0 and Atom 1.0 feeds.
+//! engfeed: engineering articles in PostgreSQL, published as RSS 2.0, Atom 1.0 and JSON Feed 1.1.
 //!
 //! Layers, each depending only on those after it:
 //! - `cli`, `startup`, `routes`, `handlers`: the process and its HTTP surface;
+//! - `websub`: publish pings to a WebSub hub, off the request path;
 //! - `feeds`, `pages`: pure rendering of domain values into feed documents and HTML;
 //! - `db`: the only module that speaks SQL (diesel);
 //! - `domain`: validated types, no I/O.
@@ -18,3 +19,4 @@ pub mod routes;
 pub mod startup;
 pub mod state;
 pub mod telemetry;
+pub mod websub;

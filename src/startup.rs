@@ -12,6 +12,7 @@ use crate::config::Settings;
 use crate::db;
 use crate::domain::{PublicUrl, Site};
 use crate::state::AppState;
+use crate::websub::Publisher;
 
 pub struct Application {
     port: u16,
@@ -52,6 +53,13 @@ impl Application {
                 public_url: public_url.clone(),
                 site_id: identity.site_id,
                 created_at: identity.created_at,
+                websub_hub: settings.feeds.websub_hub.clone(),
+            },
+            publisher: match &settings.feeds.websub_hub {
+                Some(hub) => {
+                    Publisher::start(hub.clone()).context("starting the WebSub publisher")?
+                }
+                None => Publisher::disabled(),
             },
             feeds: settings.feeds,
         });

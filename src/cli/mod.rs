@@ -150,8 +150,9 @@ async fn import(database_url: &DatabaseUrl, file: &std::path::Path) -> anyhow::R
     check_reachable(database_url).await?;
     db::run_migrations(database_url.expose()).await?;
     let mut conn = db::connect(database_url.expose()).await?;
-    let report =
-        db::import::import(&mut conn, &catalogue.articles, chrono::Utc::now(), None).await?;
+    let report = db::import::import(&mut conn, &catalogue.articles, chrono::Utc::now(), None)
+        .await?
+        .report;
     println!(
         "imported {}: {} created, {} updated, {} unchanged",
         file.display(),
@@ -178,6 +179,7 @@ async fn list_feeds(database_url: &DatabaseUrl, public: &PublicArgs) -> anyhow::
         public_url,
         site_id: identity.site_id,
         created_at: identity.created_at,
+        websub_hub: None,
     };
     let authors = db::authors::list_published(&mut conn).await?;
     let sources = db::articles::live_sources(&mut conn).await?;

@@ -4,9 +4,10 @@ use diesel::dsl::exists;
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
+use super::level_sql::DbLevel;
 use super::models::AuthorRow;
 use super::schema::{articles, authors};
-use crate::domain::{AuthorName, AuthorRef, AuthorSlug};
+use crate::domain::{AuthorName, AuthorRef, AuthorSlug, ChangedFacets};
 
 pub async fn find_by_slug(
     conn: &mut AsyncPgConnection,
@@ -35,6 +36,42 @@ pub async fn list_published(conn: &mut AsyncPgConnection) -> QueryResult<Vec<Aut
         .load(conn)
         .await?;
     rows.into_iter().map(AuthorRef::try_from).collect()
+}
+
+/// The authors with these ids.
+pub(super) async fn by_ids(
+    conn: &mut AsyncPgConnection,
+    ids: &BTreeSet<i64>,
+) -> QueryResult<Vec<AuthorRef>> {
+    let ids: Vec<i64> = ids.iter().copied().collect();
+    let rows: Vec<AuthorRow> = authors::table
+        .filter(authors::id.eq_any(ids))
+        .select(AuthorRow::as_select())
+        .load(conn)
+        .await?;
+    rows.into_iter().map(AuthorRef::try_from).collect()
+}
+
+/// The feeds an author's live articles appear in: what renaming them changes.
+pub async fn feeds_of(
+    conn: &mut AsyncPgConnection,
+    author: &AuthorRef,
+) -> QueryResult<ChangedFacets> {
+    let rows: Vec<(DbLevel, String)> = articles::table
+        .inner_join(authors::table)
+        .filter(authors::slug.eq(author.slug.as_ref()))
+        .filter(articles::deleted_at.is_null())
+        .select((articles::level, articles::source))
+        .distinct()
+        .load(conn)
+        .await?;
+    let mut changed = ChangedFacets::default();
+    for (level, source) in rows {
+        changed.levels.insert(level.0);
+        changed.sources.insert(source);
+        changed.authors.insert(author.clone());
+    }
+    Ok(changed)
 }
 
 /// Returns the id of each named author, creating the missing ones with a free slug.

@@ -10,7 +10,7 @@ use uuid::Uuid;
 use super::authors;
 use super::models::{ArticleInsert, ArticleRow, values_of};
 use super::schema::articles;
-use crate::domain::NewArticle;
+use crate::domain::{ChangedFacets, Level, NewArticle};
 
 /// What an import did, article by article.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
@@ -18,6 +18,13 @@ pub struct ImportReport {
     pub created: usize,
     pub updated: usize,
     pub unchanged: usize,
+}
+
+/// An import's report, and the feeds it changed (for WebSub).
+#[derive(Debug, Clone, Default)]
+pub struct Imported {
+    pub report: ImportReport,
+    pub changed: ChangedFacets,
 }
 
 /// PostgreSQL takes at most 65,535 bind parameters per statement; 14 columns a row.
@@ -36,13 +43,14 @@ pub async fn import(
     catalogue: &[NewArticle],
     now: DateTime<Utc>,
     actor: super::audit::Actor,
-) -> QueryResult<ImportReport> {
+) -> QueryResult<Imported> {
     conn.transaction(async |conn| {
         let names: BTreeSet<_> = catalogue.iter().filter_map(|a| a.author.as_ref()).collect();
         let author_ids = authors::ensure(conn, &names).await?;
         let existing = load_matches(conn, catalogue).await?;
 
         let mut report = ImportReport::default();
+        let mut changed = Touched::default();
         let mut inserts = Vec::new();
         for (place, article) in catalogue.iter().enumerate().rev() {
             let author_id = article
@@ -54,6 +62,13 @@ pub async fn import(
                 .public_id
                 .and_then(|id| existing.by_public_id.get(&id))
                 .or_else(|| existing.by_import_key.get(&key));
+            let unchanged = row.is_some_and(|row| is_unchanged(row, article, author_id));
+            if !unchanged {
+                changed.add(article.level, author_id, article.source.as_ref());
+                if let Some(row) = row {
+                    changed.add(row.level.0, row.author_id, &row.source);
+                }
+            }
             match row {
                 None => {
                     let listed_at = now - chrono::TimeDelta::microseconds(place as i64);
@@ -65,7 +80,7 @@ pub async fn import(
                         values: values_of(article, author_id, published_at, updated_at),
                     });
                 }
-                Some(row) if is_unchanged(row, article, author_id) => report.unchanged += 1,
+                Some(_) if unchanged => report.unchanged += 1,
                 Some(row) => {
                     let published_at = article.published_at.unwrap_or(row.published_at);
                     let updated_at = article.updated_at.unwrap_or(now);
@@ -96,9 +111,37 @@ pub async fn import(
             },
         )
         .await?;
-        Ok(report)
+        let changed = changed.resolve(conn).await?;
+        Ok(Imported { report, changed })
     })
     .await
+}
+
+/// Changed facets, with authors still as row ids.
+#[derive(Default)]
+struct Touched {
+    levels: BTreeSet<Level>,
+    author_ids: BTreeSet<i64>,
+    sources: BTreeSet<String>,
+}
+
+impl Touched {
+    fn add(&mut self, level: Level, author_id: Option<i64>, source: &str) {
+        self.levels.insert(level);
+        self.author_ids.extend(author_id);
+        self.sources.insert(source.to_owned());
+    }
+
+    async fn resolve(self, conn: &mut AsyncPgConnection) -> QueryResult<ChangedFacets> {
+        Ok(ChangedFacets {
+            levels: self.levels,
+            authors: authors::by_ids(conn, &self.author_ids)
+                .await?
+                .into_iter()
+                .collect(),
+            sources: self.sources,
+        })
+    }
 }
 
 /// Dates the catalogue leaves out keep their stored values, so they never count as a change.

@@ -153,7 +153,7 @@ impl NewArticle {
 }
 
 /// The author of an article, as feeds and pages show it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, utoipa::ToSchema)]
 pub struct AuthorRef {
     pub name: String,
     #[schema(value_type = String, example = "james-beswick")]

@@ -11,6 +11,8 @@ pub struct Site {
     pub site_id: Uuid,
     /// The `updated` time of a feed that has no items yet.
     pub created_at: DateTime<Utc>,
+    /// The WebSub hub that every feed names as `rel="hub"`.
+    pub websub_hub: Option<url::Url>,
 }
 
 impl Site {

@@ -64,6 +64,11 @@ pub(super) fn render(
             },
         ]
         .into_iter()
+        .chain(context.site.websub_hub.as_ref().map(|hub| Link {
+            href: hub.to_string(),
+            rel: "hub".to_owned(),
+            ..Link::default()
+        }))
         .chain(paging_links(context))
         .collect(),
         subtitle: Some(Text::plain(context.description())),

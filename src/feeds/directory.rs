@@ -8,7 +8,7 @@ use quick_xml::events::{BytesDecl, BytesEnd, BytesStart, BytesText, Event};
 use serde::Serialize;
 
 use super::{FeedContext, FeedFormat, xml_text};
-use crate::domain::{ArticleQuery, AuthorRef, FeedScope, Level, Site};
+use crate::domain::{ArticleQuery, AuthorRef, ChangedFacets, FeedScope, Level, Site};
 
 /// One subscribable feed.
 #[derive(Debug, Clone, Serialize)]
@@ -28,6 +28,31 @@ pub struct FeedEntry {
 
 /// The directory, in a fixed order: all, levels, authors (as given), sources (by name).
 pub fn entries(site: &Site, authors: &[AuthorRef], sources: &[String]) -> Vec<FeedEntry> {
+    directory_of(site, &Level::ALL, authors, sources)
+}
+
+/// The URLs of the directory's feeds that a change touched, in every format; none when
+/// nothing changed. Feeds with other filters cannot be listed, so they are not included.
+pub fn changed_feed_urls(site: &Site, changes: &ChangedFacets) -> Vec<String> {
+    if changes.is_empty() {
+        return Vec::new();
+    }
+    let levels: Vec<Level> = changes.levels.iter().copied().collect();
+    let authors: Vec<AuthorRef> = changes.authors.iter().cloned().collect();
+    let sources: Vec<String> = changes.sources.iter().cloned().collect();
+    directory_of(site, &levels, &authors, &sources)
+        .into_iter()
+        .map(|entry| entry.url)
+        .collect()
+}
+
+/// The full feed's entries, and those of the given levels, authors and sources.
+fn directory_of(
+    site: &Site,
+    levels: &[Level],
+    authors: &[AuthorRef],
+    sources: &[String],
+) -> Vec<FeedEntry> {
     let plain = ArticleQuery::default();
     let mut feeds: Vec<(&'static str, String, FeedScope, ArticleQuery)> = vec![(
         "all",
@@ -35,7 +60,7 @@ pub fn entries(site: &Site, authors: &[AuthorRef], sources: &[String]) -> Vec<Fe
         FeedScope::All,
         plain.clone(),
     )];
-    feeds.extend(Level::ALL.map(|level| {
+    feeds.extend(levels.iter().map(|&level| {
         let name = level.label().to_owned();
         ("level", name, FeedScope::Level(level), plain.clone())
     }));

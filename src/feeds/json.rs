@@ -23,6 +23,8 @@ struct JsonFeed<'a> {
     language: &'static str,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     authors: Vec<Author<'a>>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    hubs: Vec<Hub>,
     items: Vec<Item<'a>>,
     /// Recent deletions; absent when there are none.
     #[serde(rename = "_engfeed", skip_serializing_if = "Option::is_none")]
@@ -41,6 +43,13 @@ struct Deletion {
     /// The deleted item's `id`.
     id: String,
     date_deleted: String,
+}
+
+#[derive(Serialize)]
+struct Hub {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    url: String,
 }
 
 #[derive(Serialize)]
@@ -109,6 +118,14 @@ pub(super) fn render(
         description: context.description(),
         language: LANGUAGE,
         authors,
+        hubs: site
+            .websub_hub
+            .iter()
+            .map(|hub| Hub {
+                kind: "WebSub",
+                url: hub.to_string(),
+            })
+            .collect(),
         items: articles.iter().map(|a| item(context, a)).collect(),
         engfeed: (!content.deleted.is_empty()).then(|| FeedMetadata {
             about: context.extension_doc_url(),

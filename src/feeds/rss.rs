@@ -32,6 +32,7 @@ pub(super) fn render(
         docs: Some("https://www.rssboard.org/rss-specification".to_owned()),
         atom_ext: Some(AtomExtension {
             links: std::iter::once(self_link)
+                .chain(hub_link(context))
                 .chain(paging_links(context))
                 .collect(),
         }),
@@ -40,6 +41,16 @@ pub(super) fn render(
         ..Channel::default()
     };
     Ok(channel.write_to(Vec::new())?)
+}
+
+/// WebSub's discovery link (the `Link` header says the same).
+fn hub_link(context: &FeedContext<'_>) -> Option<Link> {
+    let hub = context.site.websub_hub.as_ref()?;
+    Some(Link {
+        href: hub.to_string(),
+        rel: "hub".to_owned(),
+        ..Link::default()
+    })
 }
 
 /// RFC 5005 `next` and `first` links, as `atom:link` (RSS has no paging of its own).

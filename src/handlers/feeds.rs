@@ -129,7 +129,7 @@ fn feed_response(
 ) -> HttpResponseBuilder {
     let mut response = HttpResponse::Ok();
     response.content_type(format.content_type());
-    if let Some(hub) = &state.feeds.websub_hub {
+    if let Some(hub) = &state.site.websub_hub {
         response.append_header((header::LINK, format!("<{hub}>; rel=\"hub\"")));
         response.append_header((
             header::LINK,

@@ -205,6 +205,7 @@ impl TestApp {
         db::import::import(&mut conn, &catalogue.articles, chrono::Utc::now(), None)
             .await
             .expect("import")
+            .report
     }
 
     /// A fresh API token, as `engfeed token create` makes them.

@@ -17,3 +17,4 @@ mod negotiation;
 mod pages;
 mod seed;
 mod tombstones;
+mod websub;

@@ -10,8 +10,8 @@ use super::body::JsonBody;
 use super::idempotency::at_most_once;
 use crate::db;
 use crate::domain::{
-    ArticleInput, ArticleQuery, ArticleRecord, FeedScope, FieldError, Level, Listing, Precondition,
-    Site,
+    ArticleInput, ArticleQuery, ArticleRecord, ChangedFacets, FeedScope, FieldError, Level,
+    Listing, Precondition, Site,
 };
 use crate::error::{AppError, Problem};
 use crate::handlers::{State, connection};
@@ -234,6 +234,7 @@ async fn create(
         Some(client.token_id),
     )
     .await?;
+    state.announce(&ChangedFacets::of([&record.article]));
     let location = state
         .site
         .public_url
@@ -282,6 +283,7 @@ pub async fn update_article(
         Some(client.token_id),
     )
     .await?;
+    state.announce(&ChangedFacets::of([&stored.article, &record.article]));
     Ok(article_response(HttpResponse::Ok(), &state.site, &record))
 }
 
@@ -349,6 +351,7 @@ async fn set_deleted(
         Some(client.token_id),
     )
     .await?;
+    state.announce(&ChangedFacets::of([&record.article]));
     Ok(article_response(HttpResponse::Ok(), &state.site, &record))
 }
 

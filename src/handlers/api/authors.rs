@@ -108,7 +108,7 @@ pub async fn rename_author(
     let slug = parse_slug(&slug)?;
     let name = AuthorName::parse("name", &body.value.name).map_err(AppError::invalid)?;
     let mut conn = connection(&state).await?;
-    db::authors::rename(
+    let author = db::authors::rename(
         &mut conn,
         &slug,
         &name,
@@ -123,6 +123,7 @@ pub async fn rename_author(
         }
         RenameError::Query(e) => e.into(),
     })?;
+    state.announce(&db::authors::feeds_of(&mut conn, &author).await?);
     let summary = db::authors::summaries(&mut conn, Some(&slug))
         .await?
         .pop()

@@ -49,14 +49,15 @@ async fn import(state: &State, client: ApiClient, body: &[u8]) -> Result<HttpRes
         )]),
     })?;
     let mut conn = connection(state).await?;
-    let report = db::import::import(
+    let imported = db::import::import(
         &mut conn,
         &catalogue.articles,
         chrono::Utc::now(),
         Some(client.token_id),
     )
     .await?;
-    Ok(HttpResponse::Ok().json(report))
+    state.announce(&imported.changed);
+    Ok(HttpResponse::Ok().json(imported.report))
 }
 
 /// Catalogues are large: up to 32 MiB (about 50,000 articles).
