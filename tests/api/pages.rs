@@ -151,3 +151,76 @@ async fn the_feed_directory_lists_exactly_the_existing_feeds() {
     let listed: Vec<&str> = feeds.iter().map(|f| f["url"].as_str().unwrap()).collect();
     assert_eq!(urls, listed);
 }
+
+#[tokio::test]
+async fn the_index_links_every_level_author_and_source_and_every_feed() {
+    let app = TestApp::with_seed().await;
+    let html = app.get("/").await.text().await.unwrap();
+    for level in ["beginner", "intermediate", "advanced"] {
+        assert!(html.contains(&format!(
+            "href=\"{}\"",
+            app.url(&format!("/levels/{level}"))
+        )));
+    }
+    for author in crate::seed::authors() {
+        let page = app.url(&format!("/authors/{}", crate::seed::slug_of(&author)));
+        assert!(html.contains(&format!("href=\"{page}\"")), "{author}");
+    }
+    assert!(
+        html.contains(&format!(
+            "<a href=\"{}\">Stripe</a>",
+            app.url("/feed?source=stripe")
+        )),
+        "the source links its feed's preview"
+    );
+    let directory: serde_json::Value = app.get("/feeds.json").await.json().await.unwrap();
+    for feed in directory["feeds"].as_array().unwrap() {
+        let url = feed["url"].as_str().unwrap().replace('&', "&amp;");
+        assert!(
+            html.contains(&format!("href=\"{url}\"")),
+            "subscribe table lists {url}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn the_directory_follows_the_catalogue() {
+    let app = TestApp::with_seed().await;
+    let token = app.token("editor").await;
+    let before: serde_json::Value = app.get("/feeds.json").await.json().await.unwrap();
+    let count = before["feeds"].as_array().unwrap().len();
+
+    // A new author and source appear; an author whose only article is deleted goes.
+    app.create_article(
+        &token,
+        &serde_json::json!({"title": "T", "author": "Nova Author", "level": "beginner", "source": "Acme"}),
+    )
+    .await;
+    let listed = app
+        .api_json("/articles?author=james-beswick&limit=200", &token)
+        .await;
+    for article in listed["articles"].as_array().unwrap() {
+        let id = article["id"].as_str().unwrap();
+        let response = app
+            .api(reqwest::Method::DELETE, &format!("/articles/{id}"), &token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200);
+    }
+    let after: serde_json::Value = app.get("/feeds.json").await.json().await.unwrap();
+    let urls: Vec<&str> = after["feeds"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["url"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        urls.len(),
+        count + 3 + 3 - 3,
+        "one author and one source more, one author less"
+    );
+    assert!(urls.contains(&app.url("/authors/nova-author/feed.atom").as_str()));
+    assert!(urls.contains(&app.url("/feed.atom?source=acme").as_str()));
+    assert!(!urls.iter().any(|u| u.contains("/authors/james-beswick/")));
+}
