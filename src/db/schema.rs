@@ -73,6 +73,7 @@ diesel::table! {
         singleton -> Bool,
         site_id -> Uuid,
         created_at -> Timestamptz,
+        catalogue_changed_at -> Timestamptz,
     }
 }
 

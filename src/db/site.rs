@@ -19,3 +19,13 @@ pub async fn load(conn: &mut AsyncPgConnection) -> QueryResult<SiteIdentity> {
         .first(conn)
         .await
 }
+
+/// When the catalogue last changed (whole seconds, strictly later with every change; moved
+/// by a trigger on every write): read in the same snapshot as a feed's items, it is that
+/// feed's `Last-Modified`.
+pub async fn catalogue_clock(conn: &mut AsyncPgConnection) -> QueryResult<DateTime<Utc>> {
+    site::table
+        .select(site::catalogue_changed_at)
+        .first(conn)
+        .await
+}
