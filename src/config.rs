@@ -63,6 +63,9 @@ impl fmt::Debug for DatabaseUrl {
 #[derive(Debug, Clone)]
 pub struct Settings {
     pub database_url: DatabaseUrl,
+    /// A read-only replica for feed queries; writes, and reads it has not caught up with,
+    /// go to `database_url`.
+    pub database_read_url: Option<DatabaseUrl>,
     /// Port 0 picks a free port (tests).
     pub bind: SocketAddr,
     /// `None`: `http://` + the bound address.
@@ -80,6 +83,10 @@ pub struct FeedOptions {
     pub tombstone_days: u16,
     /// The WebSub hub feeds advertise and that is pinged after every change.
     pub websub_hub: Option<url::Url>,
+    /// How long readers and caches may keep a feed (`Cache-Control: max-age`, RSS `ttl`).
+    pub max_age_seconds: u32,
+    /// Memory for rendered feeds; 0 renders every request.
+    pub cache_bytes: u64,
 }
 
 impl Default for FeedOptions {
@@ -87,6 +94,8 @@ impl Default for FeedOptions {
         Self {
             tombstone_days: 30,
             websub_hub: None,
+            max_age_seconds: 300,
+            cache_bytes: 64 * 1024 * 1024,
         }
     }
 }

@@ -210,6 +210,26 @@ impl From<PoolError> for AppError {
     }
 }
 
+impl From<std::io::Error> for AppError {
+    fn from(error: std::io::Error) -> Self {
+        AppError::Internal(error.into())
+    }
+}
+
+impl AppError {
+    /// The error of a cache fill that several requests waited on: each of them answers
+    /// with its own copy.
+    pub fn from_shared(error: std::sync::Arc<AppError>) -> Self {
+        match &*error {
+            AppError::NotFound(detail) => AppError::NotFound(detail.clone()),
+            AppError::Invalid(errors) => AppError::Invalid(errors.clone()),
+            AppError::BadRequest(detail) => AppError::BadRequest(detail.clone()),
+            AppError::Unavailable => AppError::Unavailable,
+            other => AppError::Internal(anyhow::anyhow!("{other:#}")),
+        }
+    }
+}
+
 impl From<RenderError> for AppError {
     fn from(error: RenderError) -> Self {
         AppError::Internal(error.into())

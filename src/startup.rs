@@ -2,15 +2,18 @@
 //! tests share this path; tests bind port 0 and read the port back.
 
 use std::net::TcpListener;
+use std::sync::Arc;
 
 use actix_web::dev::Server;
 use actix_web::middleware::{ErrorHandlers, Logger};
 use actix_web::{App, HttpServer, web};
 use anyhow::Context;
 
+use crate::catalogue_listener;
 use crate::config::Settings;
 use crate::db;
 use crate::domain::{PublicUrl, Site};
+use crate::feed_cache::FeedCache;
 use crate::state::AppState;
 use crate::websub::Publisher;
 
@@ -18,6 +21,7 @@ pub struct Application {
     port: u16,
     public_url: PublicUrl,
     server: Server,
+    cache: Arc<FeedCache>,
 }
 
 impl Application {
@@ -33,6 +37,12 @@ impl Application {
                 .context("reading the site identity")?
         };
         let pool = db::build_pool(database_url.expose(), settings.db_pool_size)?;
+        let read_pool = match &settings.database_read_url {
+            Some(url) => Some(db::build_pool(url.expose(), settings.db_pool_size)?),
+            None => None,
+        };
+        let cache = Arc::new(FeedCache::new(settings.feeds.cache_bytes));
+        catalogue_listener::spawn(database_url.clone(), cache.clone());
 
         let listener = TcpListener::bind(settings.bind).with_context(|| {
             format!(
@@ -49,11 +59,14 @@ impl Application {
         };
         let state = web::Data::new(AppState {
             pool,
+            read_pool,
+            cache: cache.clone(),
             site: Site {
                 public_url: public_url.clone(),
                 site_id: identity.site_id,
                 created_at: identity.created_at,
                 websub_hub: settings.feeds.websub_hub.clone(),
+                feed_max_age: settings.feeds.max_age_seconds,
             },
             publisher: match &settings.feeds.websub_hub {
                 Some(hub) => {
@@ -81,6 +94,7 @@ impl Application {
             port: address.port(),
             public_url,
             server,
+            cache,
         })
     }
 
@@ -90,6 +104,12 @@ impl Application {
 
     pub fn public_url(&self) -> &PublicUrl {
         &self.public_url
+    }
+
+    /// The rendered-feed cache (tests wait on its generation after writing behind the
+    /// application's back).
+    pub fn feed_cache(&self) -> Arc<FeedCache> {
+        self.cache.clone()
     }
 
     /// Serves until SIGINT/SIGTERM, then finishes in-flight requests.

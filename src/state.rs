@@ -1,12 +1,18 @@
+use std::sync::Arc;
+
 use crate::config::FeedOptions;
 use crate::db::DbPool;
 use crate::domain::{ChangedFacets, Site};
+use crate::feed_cache::FeedCache;
 use crate::feeds::directory;
 use crate::websub::Publisher;
 
 /// What every handler shares; registered once as `web::Data<AppState>`.
 pub struct AppState {
     pub pool: DbPool,
+    /// Feed queries go here when a read replica is configured.
+    pub read_pool: Option<DbPool>,
+    pub cache: Arc<FeedCache>,
     pub site: Site,
     pub feeds: FeedOptions,
     /// Announces changed feeds to the WebSub hub, if there is one.
@@ -14,8 +20,11 @@ pub struct AppState {
 }
 
 impl AppState {
-    /// Tells the WebSub hub (if any) which of the directory's feeds a write changed.
-    pub fn announce(&self, changes: &ChangedFacets) {
+    /// A write through this instance committed: its feeds are rendered anew from now on
+    /// (other instances hear of it by NOTIFY), and the WebSub hub, if any, is told which of
+    /// the directory's feeds changed.
+    pub fn catalogue_changed(&self, changes: &ChangedFacets) {
+        self.cache.catalogue_changed();
         self.publisher
             .publish(directory::changed_feed_urls(&self.site, changes));
     }

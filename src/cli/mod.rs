@@ -82,6 +82,15 @@ struct ServeArgs {
     /// A WebSub hub: feeds advertise it, and every change is announced to it.
     #[arg(long, env = "ENGFEED_WEBSUB_HUB")]
     websub_hub: Option<url::Url>,
+    /// Seconds readers and caches may keep a feed (Cache-Control max-age; RSS ttl).
+    #[arg(long, env = "ENGFEED_CACHE_MAX_AGE", default_value_t = 300)]
+    cache_max_age: u32,
+    /// Bytes of memory for rendered feeds (0: render every request).
+    #[arg(long, env = "ENGFEED_CACHE_BYTES", default_value_t = 64 * 1024 * 1024)]
+    cache_bytes: u64,
+    /// A read-only replica for feed queries (writes, and reads it lags behind, use DATABASE_URL).
+    #[arg(long, env = "DATABASE_READ_URL")]
+    database_read_url: Option<DatabaseUrl>,
 }
 
 #[derive(Debug, Args)]
@@ -116,6 +125,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     check_reachable(&args.database.database_url).await?;
     let settings = Settings {
         database_url: args.database.database_url,
+        database_read_url: args.database_read_url,
         bind: args.public.bind,
         public_url: args.public.public_url,
         db_pool_size: usize::from(args.db_pool_size),
@@ -123,6 +133,8 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         feeds: FeedOptions {
             tombstone_days: args.tombstone_days,
             websub_hub: args.websub_hub,
+            max_age_seconds: args.cache_max_age,
+            cache_bytes: args.cache_bytes,
         },
     };
     let app = Application::build(settings).await?;
@@ -180,6 +192,7 @@ async fn list_feeds(database_url: &DatabaseUrl, public: &PublicArgs) -> anyhow::
         site_id: identity.site_id,
         created_at: identity.created_at,
         websub_hub: None,
+        feed_max_age: FeedOptions::default().max_age_seconds,
     };
     let authors = db::authors::list_published(&mut conn).await?;
     let sources = db::articles::live_sources(&mut conn).await?;

@@ -13,6 +13,8 @@ pub struct Site {
     pub created_at: DateTime<Utc>,
     /// The WebSub hub that every feed names as `rel="hub"`.
     pub websub_hub: Option<url::Url>,
+    /// Seconds readers may keep a feed before asking again (`max-age`, RSS `ttl`).
+    pub feed_max_age: u32,
 }
 
 impl Site {

@@ -27,6 +27,8 @@ pub(super) fn render(
         link: context.site.page_url(context.scope),
         description: context.description(),
         language: Some(LANGUAGE.to_owned()),
+        // Minutes, as long as Cache-Control's max-age lets readers keep it.
+        ttl: Some(context.site.feed_max_age.div_ceil(60).to_string()),
         last_build_date: Some(context.updated(content).to_rfc2822()),
         generator: Some(format!("{GENERATOR} {VERSION}")),
         docs: Some("https://www.rssboard.org/rss-specification".to_owned()),

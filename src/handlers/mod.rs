@@ -1,6 +1,7 @@
 //! Thin HTTP adapters: extract, parse into domain types, call `db`, render, respond.
 
 pub mod api;
+mod conditional;
 pub mod directory;
 pub mod feeds;
 pub mod health;

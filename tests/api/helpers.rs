@@ -1,12 +1,13 @@
 //! The test harness: a real PostgreSQL (`TEST_DATABASE_URL`), one database per test
 //! cloned from a migrated template, and the real HTTP server on a random port.
 
-use std::sync::LazyLock;
+use std::sync::{Arc, LazyLock};
 
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use engfeed::config::{DatabaseUrl, FeedOptions, Settings};
 use engfeed::db;
 use engfeed::domain::Catalogue;
+use engfeed::feed_cache::FeedCache;
 use engfeed::startup::Application;
 use tokio::sync::OnceCell;
 
@@ -109,7 +110,7 @@ impl TestDatabase {
     }
 
     /// Runs a statement directly, behind the application's back (to age a row, say).
-    pub async fn execute(&self, sql: &str) {
+    pub async fn run_sql(&self, sql: &str) {
         let mut conn = self.connection().await;
         diesel::sql_query(sql).execute(&mut conn).await.expect(sql);
     }
@@ -149,11 +150,47 @@ impl Drop for TestDatabase {
     }
 }
 
+/// Builds the real application and serves it on a random port until the test ends.
+async fn serve(
+    database_url: DatabaseUrl,
+    database_read_url: Option<DatabaseUrl>,
+    feeds: FeedOptions,
+) -> (String, Arc<FeedCache>) {
+    let settings = Settings {
+        database_url,
+        database_read_url,
+        bind: "127.0.0.1:0".parse().expect("address"),
+        public_url: None,
+        db_pool_size: 2,
+        workers: Some(1),
+        feeds,
+    };
+    let app = Application::build(settings)
+        .await
+        .expect("build application");
+    let base_url = app.public_url().to_string();
+    let cache = app.feed_cache();
+    tokio::spawn(app.run_until_stopped());
+    (base_url, cache)
+}
+
+/// A second server on a `TestApp`'s database.
+pub struct Instance {
+    pub base_url: String,
+}
+
+impl Instance {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base_url)
+    }
+}
+
 /// The real application, serving a test database on a random port.
 pub struct TestApp {
     pub base_url: String,
     pub db: TestDatabase,
     pub client: reqwest::Client,
+    pub cache: Arc<FeedCache>,
 }
 
 impl TestApp {
@@ -163,19 +200,7 @@ impl TestApp {
 
     pub async fn spawn_with(feeds: FeedOptions) -> Self {
         let db = TestDatabase::new().await;
-        let settings = Settings {
-            database_url: db.url.clone(),
-            bind: "127.0.0.1:0".parse().expect("address"),
-            public_url: None,
-            db_pool_size: 2,
-            workers: Some(1),
-            feeds,
-        };
-        let app = Application::build(settings)
-            .await
-            .expect("build application");
-        let base_url = app.public_url().to_string();
-        tokio::spawn(app.run_until_stopped());
+        let (base_url, cache) = serve(db.url.clone(), None, feeds).await;
         let client = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .build()
@@ -184,7 +209,15 @@ impl TestApp {
             base_url,
             db,
             client,
+            cache,
         }
+    }
+
+    /// Another instance of the application on this one's database, as behind a load
+    /// balancer; feed queries go to `read_url` when given.
+    pub async fn another_instance(&self, read_url: Option<DatabaseUrl>) -> Instance {
+        let (base_url, _) = serve(self.db.url.clone(), read_url, FeedOptions::default()).await;
+        Instance { base_url }
     }
 
     /// An app holding the bundled seed catalogue.
@@ -199,13 +232,38 @@ impl TestApp {
         app
     }
 
+    /// Imports straight into the database, as `engfeed import` does, and waits until the
+    /// application has heard of the change.
     pub async fn import_json(&self, json: &str) -> db::import::ImportReport {
         let catalogue = Catalogue::from_json(json.as_bytes()).expect("valid catalogue");
+        let before = self.cache.generation();
         let mut conn = self.db.connection().await;
-        db::import::import(&mut conn, &catalogue.articles, chrono::Utc::now(), None)
+        let report = db::import::import(&mut conn, &catalogue.articles, chrono::Utc::now(), None)
             .await
             .expect("import")
-            .report
+            .report;
+        if report.created + report.updated > 0 {
+            self.wait_for_change_since(before, "an import").await;
+        }
+        report
+    }
+
+    /// Runs SQL straight against the database, as another program would, and waits until
+    /// the application has heard of it (the trigger's NOTIFY reached its listener).
+    pub async fn change_behind_its_back(&self, sql: &str) {
+        let before = self.cache.generation();
+        self.db.run_sql(sql).await;
+        self.wait_for_change_since(before, sql).await;
+    }
+
+    async fn wait_for_change_since(&self, generation: u64, what: &str) {
+        for _ in 0..200 {
+            if self.cache.generation() > generation {
+                return;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+        }
+        panic!("the application never heard of {what}");
     }
 
     /// A fresh API token, as `engfeed token create` makes them.

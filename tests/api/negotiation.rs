@@ -36,7 +36,7 @@ async fn each_feed_format_is_served_to_the_client_that_prefers_it() {
     for (accept, extension) in cases {
         let response = get_accepting(&app, "/feed", accept).await;
         assert_eq!(response.status(), 200, "{accept:?}");
-        assert_eq!(header(&response, "vary"), "Accept");
+        assert_eq!(header(&response, "vary"), "Accept, Accept-Encoding");
         assert_eq!(
             header(&response, "content-location"),
             app.url(&format!("/feed.{extension}")),

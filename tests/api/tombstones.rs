@@ -114,29 +114,26 @@ async fn tombstones_expire_and_vanish_on_restore() {
     let id = deleted["id"].as_str().unwrap();
 
     // 29 days on: still announced.
-    app.db
-        .execute(&format!(
-            "UPDATE articles SET deleted_at = now() - interval '29 days' WHERE public_id = '{id}'"
-        ))
-        .await;
+    app.change_behind_its_back(&format!(
+        "UPDATE articles SET deleted_at = now() - interval '29 days' WHERE public_id = '{id}'"
+    ))
+    .await;
     let tombstones = deleted_entries(&app.feed_body("/feed.atom").await);
     assert_eq!(tombstones.len(), 1);
     assert_eq!(tombstones[0].0, feed_id);
 
     // 31 days on: past the default 30, gone.
-    app.db
-        .execute(&format!(
-            "UPDATE articles SET deleted_at = now() - interval '31 days' WHERE public_id = '{id}'"
-        ))
-        .await;
+    app.change_behind_its_back(&format!(
+        "UPDATE articles SET deleted_at = now() - interval '31 days' WHERE public_id = '{id}'"
+    ))
+    .await;
     assert!(deleted_entries(&app.feed_body("/feed.atom").await).is_empty());
 
     // A restored article is back as an entry, not a tombstone.
-    app.db
-        .execute(&format!(
-            "UPDATE articles SET deleted_at = now() WHERE public_id = '{id}'"
-        ))
-        .await;
+    app.change_behind_its_back(&format!(
+        "UPDATE articles SET deleted_at = now() WHERE public_id = '{id}'"
+    ))
+    .await;
     assert_eq!(deleted_entries(&app.feed_body("/feed.atom").await).len(), 1);
     let restored = app
         .api(Method::POST, &format!("/articles/{id}/restore"), &token)

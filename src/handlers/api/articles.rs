@@ -234,7 +234,7 @@ async fn create(
         Some(client.token_id),
     )
     .await?;
-    state.announce(&ChangedFacets::of([&record.article]));
+    state.catalogue_changed(&ChangedFacets::of([&record.article]));
     let location = state
         .site
         .public_url
@@ -283,7 +283,7 @@ pub async fn update_article(
         Some(client.token_id),
     )
     .await?;
-    state.announce(&ChangedFacets::of([&stored.article, &record.article]));
+    state.catalogue_changed(&ChangedFacets::of([&stored.article, &record.article]));
     Ok(article_response(HttpResponse::Ok(), &state.site, &record))
 }
 
@@ -351,7 +351,7 @@ async fn set_deleted(
         Some(client.token_id),
     )
     .await?;
-    state.announce(&ChangedFacets::of([&record.article]));
+    state.catalogue_changed(&ChangedFacets::of([&record.article]));
     Ok(article_response(HttpResponse::Ok(), &state.site, &record))
 }
 

@@ -123,7 +123,7 @@ pub async fn rename_author(
         }
         RenameError::Query(e) => e.into(),
     })?;
-    state.announce(&db::authors::feeds_of(&mut conn, &author).await?);
+    state.catalogue_changed(&db::authors::feeds_of(&mut conn, &author).await?);
     let summary = db::authors::summaries(&mut conn, Some(&slug))
         .await?
         .pop()

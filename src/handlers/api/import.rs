@@ -56,7 +56,7 @@ async fn import(state: &State, client: ApiClient, body: &[u8]) -> Result<HttpRes
         Some(client.token_id),
     )
     .await?;
-    state.announce(&imported.changed);
+    state.catalogue_changed(&imported.changed);
     Ok(HttpResponse::Ok().json(imported.report))
 }
 

@@ -1,0 +1,132 @@
+//! Several instances on one database: a change made through one is served by the others,
+//! which hear of it by LISTEN/NOTIFY; feed queries can go to a read replica.
+
+use std::time::{Duration, Instant};
+
+use reqwest::Method;
+use serde_json::json;
+
+use crate::feed_parse::atom;
+use crate::helpers::{TestApp, TestDatabase};
+
+async fn titles(app: &TestApp, url: &str) -> Vec<String> {
+    let response = app.client.get(url).send().await.expect("request");
+    let body = response.text().await.expect("body");
+    atom(&body)
+        .entries
+        .into_iter()
+        .map(|e| e.title.value)
+        .collect()
+}
+
+/// Polls `url` until its first entry is `title`; returns how long that took.
+async fn wait_for_first_title(app: &TestApp, url: &str, title: &str, within: Duration) -> Duration {
+    let start = Instant::now();
+    loop {
+        if titles(app, url).await.first().map(String::as_str) == Some(title) {
+            return start.elapsed();
+        }
+        assert!(
+            start.elapsed() < within,
+            "{url} did not show {title:?} within {within:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}
+
+#[tokio::test]
+async fn a_change_through_one_instance_is_served_by_the_other_within_a_second() {
+    let a = TestApp::with_seed().await;
+    let b = a.another_instance(None).await;
+    let token = a.token("editor").await;
+    // Both have the full feed cached.
+    let before = titles(&a, &b.url("/feed.atom")).await;
+    assert_eq!(before, titles(&a, &a.url("/feed.atom")).await);
+
+    a.create_article(
+        &token,
+        &json!({"title": "Written through A", "level": "beginner", "source": "Acme"}),
+    )
+    .await;
+    let took = wait_for_first_title(
+        &a,
+        &b.url("/feed.atom"),
+        "Written through A",
+        Duration::from_secs(1),
+    )
+    .await;
+    eprintln!("instance B served the change {took:?} after A's write answered");
+
+    // And the other way round, for an edit of a cached level feed.
+    let b_token = a.token("editor-b").await;
+    let listed = a
+        .api_json("/articles?level=beginner&limit=1", &b_token)
+        .await;
+    let id = listed["articles"][0]["id"].as_str().unwrap();
+    titles(&a, &a.url("/levels/beginner/feed.atom")).await;
+    let patched = a
+        .client
+        .request(Method::PATCH, b.url(&format!("/api/v1/articles/{id}")))
+        .bearer_auth(&b_token)
+        .json(&json!({"title": "Edited through B"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(patched.status(), 200);
+    wait_for_first_title(
+        &a,
+        &a.url("/levels/beginner/feed.atom"),
+        "Edited through B",
+        Duration::from_secs(1),
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn feed_queries_go_to_the_read_replica_unless_it_is_behind() {
+    let primary = TestApp::with_seed().await;
+    // The "replica" is another database holding one article the primary does not have,
+    // and a catalogue clock from long ago: it has not seen the primary's changes.
+    let replica = TestDatabase::new().await;
+    replica
+        .run_sql(
+                "INSERT INTO articles (title, summary, level, source, includes_code, \
+                 has_summary, published_at, updated_at) \
+                 VALUES ('Only on the replica', '', 'beginner', 'Acme', false, false, now(), now())",
+            )
+        .await;
+    replica
+        .run_sql("UPDATE site SET catalogue_changed_at = '2001-01-01T00:00:00Z'")
+        .await;
+    let b = primary.another_instance(Some(replica.url.clone())).await;
+    assert_eq!(
+        titles(&primary, &b.url("/feed.atom")).await,
+        vec!["Only on the replica".to_owned()],
+        "feeds are read from the replica"
+    );
+
+    // A write goes to the primary; its NOTIFY announces a clock the replica has not
+    // reached, so B reads the primary until the replica catches up.
+    let token = primary.token("editor").await;
+    let created = primary
+        .client
+        .request(Method::POST, b.url("/api/v1/articles"))
+        .bearer_auth(&token)
+        .json(&json!({"title": "Written to the primary", "level": "advanced", "source": "Acme"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(created.status(), 201, "writes go to the primary");
+    wait_for_first_title(
+        &primary,
+        &b.url("/feed.atom"),
+        "Written to the primary",
+        Duration::from_secs(1),
+    )
+    .await;
+    assert_eq!(
+        titles(&primary, &b.url("/feed.atom")).await.len(),
+        50,
+        "the primary's feed"
+    );
+}
