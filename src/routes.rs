@@ -1,6 +1,8 @@
 //! The whole route table. Every read route answers GET and HEAD.
 
-use actix_web::dev::Handler;
+use actix_cors::Cors;
+use actix_web::dev::{Handler, HttpServiceFactory};
+use actix_web::http::header;
 use actix_web::{FromRequest, HttpRequest, HttpResponse, Resource, Responder, web};
 
 use crate::error::AppError;
@@ -12,20 +14,41 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(readable("/healthz", health::healthz))
         .service(readable("/readyz", health::readyz))
         .service(readable("/", pages::index))
-        .service(readable("/feed", feeds::all_articles))
-        .service(readable("/feed.{ext}", feeds::all_articles))
-        .service(readable("/feeds.json", directory::feeds_json))
-        .service(readable("/feeds.opml", directory::feeds_opml))
+        .service(feed("/feed", feeds::all_articles))
+        .service(feed("/feed.{ext}", feeds::all_articles))
+        .service(feed("/feeds.json", directory::feeds_json))
+        .service(feed("/feeds.opml", directory::feeds_opml))
         .service(readable("/levels/{level}", pages::level))
-        .service(readable("/levels/{level}/feed", feeds::by_level))
-        .service(readable("/levels/{level}/feed.{ext}", feeds::by_level))
+        .service(feed("/levels/{level}/feed", feeds::by_level))
+        .service(feed("/levels/{level}/feed.{ext}", feeds::by_level))
         .service(readable("/authors/{slug}", pages::author))
-        .service(readable("/authors/{slug}/feed", feeds::by_author))
-        .service(readable("/authors/{slug}/feed.{ext}", feeds::by_author))
+        .service(feed("/authors/{slug}/feed", feeds::by_author))
+        .service(feed("/authors/{slug}/feed.{ext}", feeds::by_author))
         .service(readable("/articles/{id}", pages::article))
         .service(readable(crate::feeds::EXTENSION_DOC_PATH, pages::namespace))
         .service(api::scope())
         .default_service(web::to(not_found));
+}
+
+/// A feed (or feed list): readable like any page, and by scripts on any web origin (CORS),
+/// conditional requests included.
+fn feed<F, Args>(path: &str, handler: F) -> impl HttpServiceFactory
+where
+    F: Handler<Args> + Clone,
+    Args: FromRequest + 'static,
+    F::Output: Responder + 'static,
+{
+    let cors = Cors::default()
+        .allow_any_origin()
+        .allowed_methods(["GET", "HEAD"])
+        .allowed_headers([
+            header::ACCEPT,
+            header::IF_NONE_MATCH,
+            header::IF_MODIFIED_SINCE,
+        ])
+        .expose_headers([header::ETAG, header::LAST_MODIFIED, header::LINK])
+        .max_age(86_400);
+    readable(path, handler).wrap(cors)
 }
 
 /// A resource answering GET and HEAD with the same handler; actix's `web::get()` alone

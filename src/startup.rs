@@ -5,7 +5,8 @@ use std::net::TcpListener;
 use std::sync::Arc;
 
 use actix_web::dev::Server;
-use actix_web::middleware::{ErrorHandlers, Logger};
+use actix_web::http::header;
+use actix_web::middleware::{DefaultHeaders, ErrorHandlers, Logger};
 use actix_web::{App, HttpServer, web};
 use anyhow::Context;
 
@@ -80,12 +81,15 @@ impl Application {
         let mut server = HttpServer::new(move || {
             App::new()
                 .wrap(ErrorHandlers::new().default_handler(crate::error::problem_for_bare_errors))
+                .wrap(DefaultHeaders::new().add((header::X_CONTENT_TYPE_OPTIONS, "nosniff")))
                 .wrap(Logger::new(r#"%a "%r" %s %b %Dms"#))
                 .app_data(state.clone())
                 .configure(crate::routes::configure)
         })
         // Without it, small responses wait ~40 ms for Nagle's algorithm.
-        .tcp_nodelay(true);
+        .tcp_nodelay(true)
+        // On SIGTERM: stop accepting, give in-flight requests this long, then stop.
+        .shutdown_timeout(10);
         if let Some(workers) = settings.workers {
             server = server.workers(workers);
         }

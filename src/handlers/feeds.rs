@@ -153,12 +153,11 @@ async fn negotiated(
                 next: loaded.next,
                 ..context
             };
-            let page = pages::feed_preview(&context, &loaded.articles)
-                .map_err(|e| AppError::Internal(e.into()))?;
-            Ok(HttpResponse::Ok()
-                .content_type("text/html; charset=utf-8")
-                .insert_header((header::VARY, "Accept"))
-                .body(page))
+            let mut response = super::pages::html(pages::feed_preview(&context, &loaded.articles))?;
+            response
+                .headers_mut()
+                .insert(header::VARY, header::HeaderValue::from_static("Accept"));
+            Ok(response)
         }
     }
 }

@@ -1,5 +1,6 @@
 //! `/`, `/levels/{level}`, `/authors/{slug}`, `/articles/{public id}`.
 
+use actix_web::http::header;
 use actix_web::{HttpResponse, web};
 use uuid::Uuid;
 
@@ -74,9 +75,16 @@ async fn latest(conn: &mut crate::db::DbConn, scope: &FeedScope) -> Result<Vec<A
         .collect())
 }
 
-fn html(page: Result<String, askama::Error>) -> Result<HttpResponse, AppError> {
+pub(super) fn html(page: Result<String, askama::Error>) -> Result<HttpResponse, AppError> {
     let body = page.map_err(|e| AppError::Internal(e.into()))?;
     Ok(HttpResponse::Ok()
         .content_type("text/html; charset=utf-8")
+        .insert_header((header::CONTENT_SECURITY_POLICY, CONTENT_SECURITY_POLICY))
+        .insert_header((header::REFERRER_POLICY, "strict-origin-when-cross-origin"))
         .body(body))
 }
+
+/// Pages run no script and load nothing but their own inline style and images (an
+/// article's sanitised HTML may show some); nobody may frame them.
+const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; style-src 'unsafe-inline'; \
+     img-src 'self' https: data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";

@@ -224,3 +224,69 @@ async fn the_directory_follows_the_catalogue() {
     assert!(urls.contains(&app.url("/feed.atom?source=acme").as_str()));
     assert!(!urls.iter().any(|u| u.contains("/authors/james-beswick/")));
 }
+
+#[tokio::test]
+async fn html_pages_are_locked_down_and_feeds_open_to_any_origin() {
+    let app = TestApp::with_seed().await;
+    for path in ["/", "/levels/advanced", "/ns/1.0"] {
+        let response = app.get(path).await;
+        let headers = response.headers();
+        let csp = headers["content-security-policy"].to_str().unwrap();
+        assert!(csp.contains("default-src 'none'") && csp.contains("frame-ancestors 'none'"));
+        assert_eq!(headers["x-content-type-options"], "nosniff");
+        assert_eq!(
+            headers["referrer-policy"],
+            "strict-origin-when-cross-origin"
+        );
+        assert!(
+            headers.get("access-control-allow-origin").is_none(),
+            "{path}: no CORS"
+        );
+    }
+    let response = app
+        .client
+        .get(app.url("/feed.atom"))
+        .header("Origin", "https://reader.example")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        response.headers()["access-control-allow-origin"],
+        "https://reader.example"
+    );
+    assert!(
+        response.headers()["access-control-expose-headers"]
+            .to_str()
+            .unwrap()
+            .to_lowercase()
+            .contains("etag")
+    );
+    // A browser's preflight for a conditional request.
+    let preflight = app
+        .client
+        .request(
+            reqwest::Method::OPTIONS,
+            app.url("/levels/advanced/feed.rss"),
+        )
+        .header("Origin", "https://reader.example")
+        .header("Access-Control-Request-Method", "GET")
+        .header("Access-Control-Request-Headers", "if-none-match")
+        .send()
+        .await
+        .unwrap();
+    assert!(preflight.status().is_success(), "{}", preflight.status());
+    assert!(
+        preflight
+            .headers()
+            .contains_key("access-control-allow-methods")
+    );
+    // The admin API is not for browsers on other origins.
+    let api = app
+        .client
+        .get(app.url("/api/v1/articles"))
+        .header("Origin", "https://reader.example")
+        .send()
+        .await
+        .unwrap();
+    assert!(api.headers().get("access-control-allow-origin").is_none());
+}
