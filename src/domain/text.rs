@@ -34,12 +34,23 @@ pub(crate) fn bounded_text(
     Ok(value.to_owned())
 }
 
-/// Removes the characters that XML 1.0 does not allow anywhere in a document
-/// (C0 controls other than tab, line feed and carriage return, and U+FFFE / U+FFFF).
+/// Removes the characters that XML 1.0 does not allow anywhere in a document (C0
+/// controls other than tab, line feed and carriage return, and U+FFFE / U+FFFF), and the
+/// control characters it discourages (DEL and the C1 block, U+007F to U+009F: in feeds
+/// they are almost always windows-1252 decoded as Latin-1, and validators warn about them).
 /// Borrows when there is nothing to remove, which is almost always.
 pub fn strip_xml_forbidden(text: &str) -> Cow<'_, str> {
     fn forbidden(c: char) -> bool {
-        matches!(c, '\u{0}'..='\u{8}' | '\u{B}' | '\u{C}' | '\u{E}'..='\u{1F}' | '\u{FFFE}' | '\u{FFFF}')
+        matches!(
+            c,
+            '\u{0}'..='\u{8}'
+                | '\u{B}'
+                | '\u{C}'
+                | '\u{E}'..='\u{1F}'
+                | '\u{7F}'..='\u{9F}'
+                | '\u{FFFE}'
+                | '\u{FFFF}'
+        )
     }
     if text.contains(forbidden) {
         Cow::Owned(text.chars().filter(|&c| !forbidden(c)).collect())
