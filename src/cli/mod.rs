@@ -1,5 +1,6 @@
 //! The `engfeed` command line: `serve`, `migrate`, `import`, `feeds`, `token`.
 
+mod export;
 mod tokens;
 
 use std::io::Write;
@@ -37,7 +38,9 @@ enum Command {
     /// Apply pending database migrations.
     Migrate(DatabaseArgs),
     /// Import a catalogue (JSON array of articles); importing the same file again changes nothing.
-    Import(ImportArgs),
+    Import(CatalogueFileArgs),
+    /// Write the whole catalogue, deleted articles included, in the import format.
+    Export(CatalogueFileArgs),
     /// Print the URL of every published feed, one per line.
     Feeds(FeedsArgs),
     /// Create, list and revoke admin API tokens.
@@ -94,7 +97,7 @@ struct ServeArgs {
 }
 
 #[derive(Debug, Args)]
-struct ImportArgs {
+struct CatalogueFileArgs {
     #[command(flatten)]
     database: DatabaseArgs,
     /// The catalogue file, in the format of seed/stripe-articles.json.
@@ -115,6 +118,10 @@ impl Cli {
             Command::Serve(args) => serve(args).await,
             Command::Migrate(args) => migrate(&args.database_url).await,
             Command::Import(args) => import(&args.database.database_url, &args.file).await,
+            Command::Export(args) => {
+                check_reachable(&args.database.database_url).await?;
+                export::export(&args.database.database_url, &args.file).await
+            }
             Command::Feeds(args) => list_feeds(&args.database.database_url, &args.public).await,
             Command::Token { command } => command.run().await,
         }

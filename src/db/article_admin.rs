@@ -55,6 +55,7 @@ pub async fn create(
             .values(ArticleInsert {
                 public_id: article.public_id.unwrap_or_else(Uuid::new_v4),
                 import_key: None,
+                deleted_at: None,
                 values: values_of(
                     article,
                     author_id,

@@ -27,7 +27,7 @@ pub struct Imported {
     pub changed: ChangedFacets,
 }
 
-/// PostgreSQL takes at most 65,535 bind parameters per statement; 14 columns a row.
+/// PostgreSQL takes at most 65,535 bind parameters per statement; 15 columns a row.
 const INSERT_CHUNK: usize = 2_000;
 
 /// Imports `articles` (newest first) all or nothing. Articles are matched by public id,
@@ -58,18 +58,18 @@ pub async fn import(
                 .as_ref()
                 .map(|name| author_ids[name.as_ref()]);
             let key = article.import_key();
-            let row = article
+            let stored = article
                 .public_id
                 .and_then(|id| existing.by_public_id.get(&id))
                 .or_else(|| existing.by_import_key.get(&key));
-            let unchanged = row.is_some_and(|row| is_unchanged(row, article, author_id));
+            let unchanged = stored.is_some_and(|s| is_unchanged(s, article, author_id));
             if !unchanged {
                 changed.add(article.level, author_id, article.source.as_ref());
-                if let Some(row) = row {
+                if let Some(Stored { row, .. }) = stored {
                     changed.add(row.level.0, row.author_id, &row.source);
                 }
             }
-            match row {
+            match stored {
                 None => {
                     let listed_at = now - chrono::TimeDelta::microseconds(place as i64);
                     let published_at = article.published_at.unwrap_or(listed_at);
@@ -77,15 +77,19 @@ pub async fn import(
                     inserts.push(ArticleInsert {
                         public_id: article.public_id.unwrap_or_else(Uuid::new_v4),
                         import_key: Some(key),
+                        deleted_at: article.deleted_at,
                         values: values_of(article, author_id, published_at, updated_at),
                     });
                 }
                 Some(_) if unchanged => report.unchanged += 1,
-                Some(row) => {
+                Some(Stored { row, deleted_at }) => {
                     let published_at = article.published_at.unwrap_or(row.published_at);
                     let updated_at = article.updated_at.unwrap_or(now);
                     diesel::update(articles::table.find(row.id))
-                        .set(values_of(article, author_id, published_at, updated_at))
+                        .set((
+                            values_of(article, author_id, published_at, updated_at),
+                            articles::deleted_at.eq(article.deleted_at.or(*deleted_at)),
+                        ))
                         .execute(conn)
                         .await?;
                     report.updated += 1;
@@ -145,8 +149,12 @@ impl Touched {
 }
 
 /// Dates the catalogue leaves out keep their stored values, so they never count as a change.
-fn is_unchanged(row: &ArticleRow, article: &NewArticle, author_id: Option<i64>) -> bool {
-    row.title == article.title.as_ref()
+fn is_unchanged(stored: &Stored, article: &NewArticle, author_id: Option<i64>) -> bool {
+    let row = &stored.row;
+    article
+        .deleted_at
+        .is_none_or(|d| Some(d) == stored.deleted_at)
+        && row.title == article.title.as_ref()
         && row.summary == article.summary.as_ref()
         && row.content_html.as_deref() == article.content_html.as_ref().map(AsRef::as_ref)
         && row.url.as_deref() == article.url.as_ref().map(AsRef::as_ref)
@@ -160,9 +168,16 @@ fn is_unchanged(row: &ArticleRow, article: &NewArticle, author_id: Option<i64>) 
         && article.updated_at.is_none_or(|d| d == row.updated_at)
 }
 
+/// A stored article an item matched.
+#[derive(Clone)]
+struct Stored {
+    row: ArticleRow,
+    deleted_at: Option<DateTime<Utc>>,
+}
+
 struct Matches {
-    by_public_id: HashMap<Uuid, ArticleRow>,
-    by_import_key: HashMap<String, ArticleRow>,
+    by_public_id: HashMap<Uuid, Stored>,
+    by_import_key: HashMap<String, Stored>,
 }
 
 async fn load_matches(
@@ -171,24 +186,29 @@ async fn load_matches(
 ) -> QueryResult<Matches> {
     let ids: Vec<Uuid> = catalogue.iter().filter_map(|a| a.public_id).collect();
     let keys: Vec<String> = catalogue.iter().map(NewArticle::import_key).collect();
-    let rows: Vec<(ArticleRow, Option<String>)> = articles::table
+    let rows: Vec<(ArticleRow, Option<String>, Option<DateTime<Utc>>)> = articles::table
         .filter(
             articles::public_id
                 .eq_any(&ids)
                 .or(articles::import_key.eq_any(&keys)),
         )
-        .select((ArticleRow::as_select(), articles::import_key))
+        .select((
+            ArticleRow::as_select(),
+            articles::import_key,
+            articles::deleted_at,
+        ))
         .load(conn)
         .await?;
     let mut matches = Matches {
         by_public_id: HashMap::new(),
         by_import_key: HashMap::new(),
     };
-    for (row, key) in rows {
+    for (row, key, deleted_at) in rows {
+        let stored = Stored { row, deleted_at };
         if let Some(key) = key {
-            matches.by_import_key.insert(key, row.clone());
+            matches.by_import_key.insert(key, stored.clone());
         }
-        matches.by_public_id.insert(row.public_id, row);
+        matches.by_public_id.insert(stored.row.public_id, stored);
     }
     Ok(matches)
 }

@@ -5,6 +5,7 @@ pub mod article_admin;
 pub mod articles;
 pub mod audit;
 pub mod authors;
+pub mod export;
 pub mod idempotency;
 pub mod import;
 mod level_sql;

@@ -112,6 +112,7 @@ pub(super) fn values_of<'a>(
 pub(super) struct ArticleInsert<'a> {
     pub(super) public_id: Uuid,
     pub(super) import_key: Option<String>,
+    pub(super) deleted_at: Option<DateTime<Utc>>,
     #[diesel(embed)]
     pub(super) values: ArticleValues<'a>,
 }

@@ -139,6 +139,9 @@ pub struct NewArticle {
     pub published_at: Option<DateTime<Utc>>,
     /// `None`: the time of the change.
     pub updated_at: Option<DateTime<Utc>>,
+    /// Set when importing a deleted article (from an export); `None` leaves a stored
+    /// article's deletion as it is, so a re-import never brings back what an editor deleted.
+    pub deleted_at: Option<DateTime<Utc>>,
 }
 
 impl NewArticle {
@@ -216,6 +219,7 @@ impl From<&Article> for super::ArticleInput {
             source: article.source.clone(),
             published_at: Some(article.published_at.to_rfc3339()),
             updated_at: None,
+            deleted_at: None,
         }
     }
 }

@@ -23,6 +23,8 @@ pub struct ArticleInput {
     pub source: String,
     pub published_at: Option<String>,
     pub updated_at: Option<String>,
+    /// Catalogues only (an export being imported): the article was deleted then.
+    pub deleted_at: Option<String>,
 }
 
 impl ArticleInput {
@@ -64,6 +66,10 @@ impl ArticleInput {
             &mut errors,
             optional(self.updated_at.as_deref(), |d| rfc3339("updated_at", d)),
         );
+        let deleted_at = keep(
+            &mut errors,
+            optional(self.deleted_at.as_deref(), |d| rfc3339("deleted_at", d)),
+        );
         if let (Some(Some(published)), Some(Some(updated))) = (published_at, updated_at)
             && updated < published
         {
@@ -83,6 +89,7 @@ impl ArticleInput {
             source,
             published_at,
             updated_at,
+            deleted_at,
         ) {
             (
                 Some(title),
@@ -95,6 +102,7 @@ impl ArticleInput {
                 Some(source),
                 Some(published_at),
                 Some(updated_at),
+                Some(deleted_at),
             ) if errors.is_empty() => Ok(NewArticle {
                 public_id: self.id,
                 title,
@@ -109,6 +117,7 @@ impl ArticleInput {
                 source,
                 published_at,
                 updated_at,
+                deleted_at,
             }),
             _ => Err(errors),
         }

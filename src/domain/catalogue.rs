@@ -32,6 +32,60 @@ pub struct CatalogueItem {
     #[schema(format = DateTime)]
     updated_at: Option<String>,
     content_html: Option<String>,
+    /// The article was deleted at this time (exports carry it; see `engfeed export`).
+    #[schema(format = DateTime)]
+    deleted_at: Option<String>,
+}
+
+/// One article as `engfeed export` writes it: the import format, with its id and every
+/// date, and `deleted_at` for a deleted one, so an import brings it back exactly.
+#[derive(Debug, serde::Serialize)]
+pub struct ExportedArticle<'a> {
+    id: uuid::Uuid,
+    title: &'a str,
+    summary: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    author: Option<&'a str>,
+    level: super::Level,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    read_minutes: Option<u16>,
+    includes_code: bool,
+    has_summary: bool,
+    source: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    url: Option<&'a str>,
+    published_at: String,
+    updated_at: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    content_html: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    deleted_at: Option<String>,
+}
+
+impl<'a> From<&'a super::ArticleRecord> for ExportedArticle<'a> {
+    fn from(record: &'a super::ArticleRecord) -> Self {
+        // Microseconds, PostgreSQL's precision: the dates come back exactly.
+        let date = |d: chrono::DateTime<chrono::Utc>| {
+            d.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
+        };
+        let article = &record.article;
+        Self {
+            id: article.public_id,
+            title: &article.title,
+            summary: &article.summary,
+            author: article.author.as_ref().map(|a| a.name.as_str()),
+            level: article.level,
+            read_minutes: article.read_minutes,
+            includes_code: article.includes_code,
+            has_summary: article.has_summary,
+            source: &article.source,
+            url: article.url.as_deref(),
+            published_at: date(article.published_at),
+            updated_at: date(article.updated_at),
+            content_html: article.content_html.as_deref(),
+            deleted_at: record.deleted_at.map(date),
+        }
+    }
 }
 
 /// A validated catalogue: its articles, newest first.
@@ -157,6 +211,7 @@ fn parse_item(item: CatalogueItem) -> Result<NewArticle, FieldError> {
         source: item.source,
         published_at: item.published_at,
         updated_at: item.updated_at,
+        deleted_at: item.deleted_at,
     };
     // A catalogue error names one field: the first, in the order the item is read.
     input.validate().map_err(|mut errors| errors.swap_remove(0))

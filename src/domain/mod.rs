@@ -21,7 +21,7 @@ pub use article::{
 pub use article_input::ArticleInput;
 pub use article_query::{ArticleFilter, ArticleQuery, Cursor, Listing};
 pub use author::{AuthorName, AuthorSlug};
-pub use catalogue::{Catalogue, CatalogueError, CatalogueItem};
+pub use catalogue::{Catalogue, CatalogueError, CatalogueItem, ExportedArticle};
 pub use changed_facets::ChangedFacets;
 pub use feed_scope::{FeedLimit, FeedScope};
 pub use field_error::{FieldError, json_error_text};

@@ -357,3 +357,14 @@ impl TestApp {
 pub fn seed_path() -> String {
     format!("{}/seed/stripe-articles.json", env!("CARGO_MANIFEST_DIR"))
 }
+
+/// The header names a response's `Vary` lists (CORS adds `Origin` and its own).
+pub fn vary(response: &reqwest::Response) -> std::collections::BTreeSet<String> {
+    response
+        .headers()
+        .get_all("vary")
+        .iter()
+        .flat_map(|v| v.to_str().expect("ASCII").split(','))
+        .map(|name| name.trim().to_owned())
+        .collect()
+}

@@ -6,6 +6,7 @@ mod admin_authors;
 mod admin_import;
 mod admin_validation;
 mod conditional_get;
+mod export;
 mod feed_filters;
 mod feed_metadata;
 mod feed_paging;

@@ -223,6 +223,7 @@ async fn create(
         source: request.source,
         published_at: request.published_at,
         updated_at: None,
+        deleted_at: None,
     }
     .validate()
     .map_err(AppError::Invalid)?;
