@@ -15,6 +15,7 @@ use crate::config::Settings;
 use crate::db;
 use crate::domain::{PublicUrl, Site};
 use crate::feed_cache::FeedCache;
+use crate::handlers::api::FailedLogins;
 use crate::state::AppState;
 use crate::websub::Publisher;
 
@@ -76,6 +77,7 @@ impl Application {
                 None => Publisher::disabled(),
             },
             feeds: settings.feeds,
+            failed_logins: FailedLogins::default(),
         });
 
         let mut server = HttpServer::new(move || {

@@ -5,6 +5,7 @@ use crate::db::DbPool;
 use crate::domain::{ChangedFacets, Site};
 use crate::feed_cache::FeedCache;
 use crate::feeds::directory;
+use crate::handlers::api::FailedLogins;
 use crate::websub::Publisher;
 
 /// What every handler shares; registered once as `web::Data<AppState>`.
@@ -17,6 +18,8 @@ pub struct AppState {
     pub feeds: FeedOptions,
     /// Announces changed feeds to the WebSub hub, if there is one.
     pub publisher: Publisher,
+    /// Slows down clients that keep presenting bad tokens.
+    pub failed_logins: FailedLogins,
 }
 
 impl AppState {

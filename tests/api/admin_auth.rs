@@ -38,8 +38,11 @@ async fn every_api_route_needs_a_live_token() {
         Some("Bearer engfeed_0000000000000000000000000000000000000000000000000000000000000000"),
         Some(&format!("Bearer {token}x")),
     ];
-    for (method, path) in &routes {
-        for credentials in &bad_credentials {
+    // Wrong tokens count towards the failed-login limit (10 a minute from one address), so
+    // they are tried on a few routes only; missing or malformed credentials do not count.
+    for (index, (method, path)) in routes.iter().enumerate() {
+        let tried = if index < 4 { 5 } else { 3 };
+        for credentials in &bad_credentials[..tried] {
             let mut request = app
                 .client
                 .request(method.clone(), app.url(&format!("/api/v1{path}")));
@@ -110,4 +113,42 @@ async fn tokens_are_stored_only_as_hashes() {
             .await,
         1
     );
+}
+
+#[tokio::test]
+async fn repeated_wrong_tokens_from_one_address_are_slowed_down() {
+    let app = TestApp::with_seed().await;
+    let token = app.token("alice").await;
+    let wrong = format!("Bearer {token}x");
+    for attempt in 1..=10 {
+        let response = app
+            .client
+            .get(app.url("/api/v1/articles"))
+            .header("Authorization", &wrong)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 401, "attempt {attempt}");
+    }
+    for authorization in [wrong.clone(), format!("Bearer {token}")] {
+        let response = app
+            .client
+            .get(app.url("/api/v1/articles"))
+            .header("Authorization", authorization)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            response.status(),
+            429,
+            "refused before the token is looked at"
+        );
+        assert_eq!(response.headers()["retry-after"], "60");
+        assert_eq!(
+            response.headers()["content-type"],
+            "application/problem+json"
+        );
+    }
+    // Feeds are not affected.
+    assert_eq!(app.get("/feed.atom").await.status(), 200);
 }

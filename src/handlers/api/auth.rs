@@ -1,5 +1,8 @@
 //! Bearer-token authentication for the whole `/api/v1` scope.
 
+use std::net::IpAddr;
+use std::time::Duration;
+
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header;
@@ -18,28 +21,88 @@ pub struct ApiClient {
 }
 
 /// Refuses every request without a live token before it reaches a handler, so no route
-/// added to the scope can forget to check.
+/// added to the scope can forget to check. A client that keeps failing is refused with 429
+/// before its token is even looked at.
 pub async fn require_token(
     req: ServiceRequest,
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let state = req
+        .app_data::<web::Data<AppState>>()
+        .ok_or_else(|| AppError::Internal(anyhow::anyhow!("AppState is not registered")))?;
+    let client = req.peer_addr().map(|address| address.ip());
+    if let Some(ip) = client
+        && state.failed_logins.is_blocked(ip)
+    {
+        return Err(too_many_failures().into());
+    }
     let presented = bearer_token(&req).ok_or_else(|| {
         AppError::Unauthorized(
             "send a token as `Authorization: Bearer <token>` (see `engfeed token create`)"
                 .to_owned(),
         )
     })?;
-    let state = req
-        .app_data::<web::Data<AppState>>()
-        .ok_or_else(|| AppError::Internal(anyhow::anyhow!("AppState is not registered")))?;
     let mut conn = state.pool.get().await.map_err(AppError::from)?;
     let token_id = db::tokens::authenticate(&mut conn, TokenHash::of(presented.as_str()))
         .await
-        .map_err(AppError::from)?
-        .ok_or_else(|| AppError::Unauthorized("the token is unknown or revoked".to_owned()))?;
+        .map_err(AppError::from)?;
     drop(conn);
+    // Only a token that was presented and refused counts: that is what guessing looks like.
+    let Some(token_id) = token_id else {
+        if let Some(ip) = client {
+            state.failed_logins.record(ip);
+        }
+        return Err(AppError::Unauthorized("the token is unknown or revoked".to_owned()).into());
+    };
     req.extensions_mut().insert(ApiClient { token_id });
     next.call(req).await
+}
+
+fn too_many_failures() -> AppError {
+    AppError::TooManyRequests {
+        detail: format!(
+            "too many failed authentications from this address; wait {} s",
+            FAILURE_WINDOW.as_secs()
+        ),
+        retry_after: FAILURE_WINDOW,
+    }
+}
+
+/// Failed authentications allowed from one address within [`FAILURE_WINDOW`].
+const MAX_FAILURES: u32 = 10;
+/// An address is refused until this long has passed without a failure from it.
+const FAILURE_WINDOW: Duration = Duration::from_secs(60);
+
+/// Recent failed authentications by client address, to slow down token guessing. Bounded:
+/// the least recently seen addresses are forgotten first. Behind a reverse proxy every
+/// client shares the proxy's address; the proxy should limit on its own then.
+pub struct FailedLogins {
+    counts: moka::sync::Cache<IpAddr, u32>,
+}
+
+impl Default for FailedLogins {
+    fn default() -> Self {
+        Self {
+            counts: moka::sync::Cache::builder()
+                .max_capacity(100_000)
+                .time_to_live(FAILURE_WINDOW)
+                .build(),
+        }
+    }
+}
+
+impl FailedLogins {
+    fn record(&self, ip: IpAddr) {
+        self.counts
+            .entry(ip)
+            .and_upsert_with(|count| count.map_or(1, |c| c.into_value().saturating_add(1)));
+    }
+
+    fn is_blocked(&self, ip: IpAddr) -> bool {
+        self.counts
+            .get(&ip)
+            .is_some_and(|count| count >= MAX_FAILURES)
+    }
 }
 
 fn bearer_token(req: &ServiceRequest) -> Option<String> {

@@ -8,6 +8,8 @@ mod idempotency;
 mod import;
 pub mod openapi;
 
+pub use auth::FailedLogins;
+
 use actix_web::middleware::from_fn;
 use actix_web::web;
 

@@ -39,7 +39,8 @@ use crate::error::PROBLEM_JSON;
 )]
 pub struct ApiDoc;
 
-/// The bearer scheme, and its 401 on every operation (the middleware answers it for all).
+/// The bearer scheme, and its 401 and 429 on every operation (the middleware answers them
+/// for all).
 struct BearerAuth;
 
 impl Modify for BearerAuth {
@@ -56,6 +57,13 @@ impl Modify for BearerAuth {
                 Content::new(Some(Ref::from_schema_name("Problem"))),
             )
             .build();
+        let throttled = ResponseBuilder::new()
+            .description("Too many failed authentications from this address; see Retry-After")
+            .content(
+                PROBLEM_JSON,
+                Content::new(Some(Ref::from_schema_name("Problem"))),
+            )
+            .build();
         for item in openapi.paths.paths.values_mut() {
             let operations = [
                 &mut item.get,
@@ -66,6 +74,7 @@ impl Modify for BearerAuth {
             for operation in operations.into_iter().flatten() {
                 let responses = &mut operation.responses.responses;
                 responses.insert("401".to_owned(), unauthorized.clone().into());
+                responses.insert("429".to_owned(), throttled.clone().into());
             }
         }
     }
