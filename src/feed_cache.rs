@@ -226,6 +226,11 @@ impl FeedCache {
             return render.await.map(Arc::new).map_err(Arc::new);
         };
         let key = (self.generation(), url);
+        if let Some(feed) = entries.get(&key).await {
+            metrics::counter!("engfeed_feed_cache_hits_total").increment(1);
+            return Ok(feed);
+        }
+        metrics::counter!("engfeed_feed_cache_misses_total").increment(1);
         entries
             .try_get_with(key, async {
                 let feed = render.await?;

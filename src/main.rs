@@ -6,7 +6,7 @@ use engfeed::cli::Cli;
 #[actix_web::main]
 async fn main() -> ExitCode {
     let cli = Cli::parse();
-    engfeed::telemetry::init();
+    engfeed::telemetry::init(cli.log_format);
     match cli.run().await {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {

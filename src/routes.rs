@@ -6,13 +6,14 @@ use actix_web::http::header;
 use actix_web::{FromRequest, HttpRequest, HttpResponse, Resource, Responder, web};
 
 use crate::error::AppError;
-use crate::handlers::{api, directory, feeds, health, pages};
+use crate::handlers::{api, directory, feeds, health, observability, pages};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.app_data(web::QueryConfig::default().error_handler(|e, _| bad_request(e.to_string())))
         .app_data(web::PathConfig::default().error_handler(|e, _| bad_request(e.to_string())))
         .service(readable("/healthz", health::healthz))
         .service(readable("/readyz", health::readyz))
+        .service(readable("/metrics", observability::metrics))
         .service(readable("/", pages::index))
         .service(feed("/feed", feeds::all_articles))
         .service(feed("/feed.{ext}", feeds::all_articles))

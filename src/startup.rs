@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use actix_web::dev::Server;
 use actix_web::http::header;
-use actix_web::middleware::{DefaultHeaders, ErrorHandlers, Logger};
+use actix_web::middleware::{DefaultHeaders, ErrorHandlers, Logger, from_fn};
 use actix_web::{App, HttpServer, web};
 use anyhow::Context;
 
@@ -16,8 +16,10 @@ use crate::db;
 use crate::domain::{PublicUrl, Site};
 use crate::feed_cache::FeedCache;
 use crate::handlers::api::FailedLogins;
+use crate::handlers::observability;
 use crate::state::AppState;
 use crate::websub::Publisher;
+use tracing_actix_web::TracingLogger;
 
 pub struct Application {
     port: u16,
@@ -44,6 +46,7 @@ impl Application {
             None => None,
         };
         let cache = Arc::new(FeedCache::new(settings.feeds.cache_bytes));
+        crate::telemetry::metrics();
         catalogue_listener::spawn(database_url.clone(), cache.clone());
 
         let listener = TcpListener::bind(settings.bind).with_context(|| {
@@ -84,7 +87,9 @@ impl Application {
             App::new()
                 .wrap(ErrorHandlers::new().default_handler(crate::error::problem_for_bare_errors))
                 .wrap(DefaultHeaders::new().add((header::X_CONTENT_TYPE_OPTIONS, "nosniff")))
-                .wrap(Logger::new(r#"%a "%r" %s %b %Dms"#))
+                .wrap(from_fn(observability::record))
+                .wrap(Logger::new(r#"%a "%r" %s %b %Dms %{x-request-id}o"#))
+                .wrap(TracingLogger::default())
                 .app_data(state.clone())
                 .configure(crate::routes::configure)
         })

@@ -1,15 +1,67 @@
-use std::io::IsTerminal;
+//! Logs (tracing, to stderr, text or JSON) and metrics (Prometheus, at `/metrics`).
 
+use std::io::IsTerminal;
+use std::sync::OnceLock;
+
+use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 use tracing_subscriber::EnvFilter;
+
+/// How log lines are written.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum LogFormat {
+    /// One human-readable line per event.
+    #[default]
+    Text,
+    /// One JSON object per event, with the request's span (its `request_id`) attached.
+    Json,
+}
 
 /// Logs to stderr, filtered by `RUST_LOG` (default `info`). actix's request log goes
 /// through the `log` bridge, one line per request.
-pub fn init() {
+pub fn init(format: LogFormat) {
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
-    // A second call (tests) keeps the first subscriber. Colours only at a terminal.
-    let _ = tracing_subscriber::fmt()
+    let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::stderr().is_terminal())
-        .try_init();
+        .with_writer(std::io::stderr);
+    // A second call (tests) keeps the first subscriber. Colours only at a terminal.
+    let _ = match format {
+        LogFormat::Text => builder
+            .with_ansi(std::io::stderr().is_terminal())
+            .try_init(),
+        LogFormat::Json => builder.json().with_current_span(true).try_init(),
+    };
+}
+
+/// Seconds: from a cache hit (well under a millisecond) to a slow database (seconds).
+const LATENCY_BUCKETS: &[f64] = &[
+    0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0,
+];
+
+/// The process-wide metrics recorder, installed on first use; its handle renders the
+/// Prometheus text format. Every application in the process (tests run several) shares it.
+pub fn metrics() -> &'static PrometheusHandle {
+    static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
+    HANDLE.get_or_init(|| {
+        let recorder = PrometheusBuilder::new()
+            .set_buckets_for_metric(
+                Matcher::Suffix("duration_seconds".to_owned()),
+                LATENCY_BUCKETS,
+            )
+            .map(PrometheusBuilder::build_recorder);
+        match recorder {
+            Ok(recorder) => {
+                let handle = recorder.handle();
+                if metrics::set_global_recorder(recorder).is_err() {
+                    tracing::warn!(
+                        "a metrics recorder was already installed; /metrics may be empty"
+                    );
+                }
+                handle
+            }
+            Err(error) => {
+                tracing::warn!(%error, "metrics are off");
+                PrometheusBuilder::new().build_recorder().handle()
+            }
+        }
+    })
 }

@@ -83,6 +83,8 @@ async fn ping_with_retries(client: &reqwest::Client, hub: &Url, topic: &str, slo
         };
         match outcome {
             Ok(()) => {
+                metrics::counter!("engfeed_websub_pings_total", "outcome" => "accepted")
+                    .increment(1);
                 tracing::debug!(topic, attempt, "WebSub hub accepted the publish ping");
                 return;
             }
@@ -92,6 +94,8 @@ async fn ping_with_retries(client: &reqwest::Client, hub: &Url, topic: &str, slo
                 delay *= 2;
             }
             Err(error) => {
+                metrics::counter!("engfeed_websub_pings_total", "outcome" => "abandoned")
+                    .increment(1);
                 tracing::warn!(topic, %error, "WebSub publish ping failed; giving up");
             }
         }

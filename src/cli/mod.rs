@@ -20,15 +20,27 @@ const EXAMPLES: &str = "\
 Examples:
   DATABASE_URL=$(scripts/ensure-postgres) engfeed serve
   engfeed migrate --database-url postgres://engfeed:secret@127.0.0.1:5432/engfeed
+  engfeed check
   engfeed import seed/stripe-articles.json
+  engfeed export backup.json
   engfeed feeds --public-url https://feeds.example.com
-  engfeed token create --name alice";
+  engfeed token create --name alice
+  engfeed serve --log-format json --websub-hub https://pubsubhubbub.appspot.com/";
 
 #[derive(Debug, Parser)]
-#[command(name = "engfeed", version, about = "Engineering articles in PostgreSQL, published as RSS and Atom feeds.", after_help = EXAMPLES)]
+#[command(name = "engfeed", version, about = "Engineering articles in PostgreSQL, published as RSS, Atom and JSON feeds.", after_help = EXAMPLES)]
 pub struct Cli {
     #[command(subcommand)]
     command: Command,
+    /// How log lines are written to stderr (`RUST_LOG` filters them).
+    #[arg(
+        long,
+        global = true,
+        env = "ENGFEED_LOG_FORMAT",
+        value_enum,
+        default_value_t
+    )]
+    pub log_format: crate::telemetry::LogFormat,
 }
 
 #[derive(Debug, Subcommand)]

@@ -6,6 +6,7 @@ pub mod directory;
 pub mod feeds;
 pub mod health;
 mod negotiation;
+pub mod observability;
 pub mod pages;
 
 use actix_web::web;

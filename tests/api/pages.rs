@@ -290,3 +290,36 @@ async fn html_pages_are_locked_down_and_feeds_open_to_any_origin() {
         .unwrap();
     assert!(api.headers().get("access-control-allow-origin").is_none());
 }
+
+#[tokio::test]
+async fn metrics_count_requests_and_the_cache_and_responses_carry_a_request_id() {
+    let app = TestApp::with_seed().await;
+    let first = app.get("/levels/beginner/feed.atom").await;
+    let request_id = first.headers()["x-request-id"].to_str().unwrap().to_owned();
+    assert_eq!(request_id.len(), 36, "a UUID: {request_id}");
+    let second = app.get("/levels/beginner/feed.atom").await;
+    assert_ne!(
+        second.headers()["x-request-id"].to_str().unwrap(),
+        request_id
+    );
+
+    let response = app.get("/metrics").await;
+    assert_eq!(response.status(), 200);
+    assert!(
+        response.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/plain")
+    );
+    let text = response.text().await.unwrap();
+    for series in [
+        r#"engfeed_http_requests_total{method="GET",route="/levels/{level}/feed.{ext}",status="200"}"#,
+        "engfeed_http_request_duration_seconds_bucket{route=\"/levels/{level}/feed.{ext}\",le=\"0.005\"}",
+        "engfeed_feed_cache_hits_total",
+        "engfeed_feed_cache_misses_total",
+        "engfeed_feed_cache_bytes",
+        "engfeed_db_pool_max_connections",
+    ] {
+        assert!(text.contains(series), "/metrics has {series}:\n{text}");
+    }
+}

@@ -57,6 +57,15 @@ async fn import(state: &State, client: ApiClient, body: &[u8]) -> Result<HttpRes
     )
     .await?;
     state.catalogue_changed(&imported.changed);
+    let report = &imported.report;
+    for (outcome, count) in [
+        ("created", report.created),
+        ("updated", report.updated),
+        ("unchanged", report.unchanged),
+    ] {
+        metrics::counter!("engfeed_imported_articles_total", "outcome" => outcome)
+            .increment(count as u64);
+    }
     Ok(HttpResponse::Ok().json(imported.report))
 }
 
