@@ -1,5 +1,6 @@
 //! The `engfeed` command line: `serve`, `migrate`, `import`, `feeds`, `token`.
 
+mod check;
 mod export;
 mod tokens;
 
@@ -51,6 +52,8 @@ enum Command {
     Migrate(DatabaseArgs),
     /// Import a catalogue (JSON array of articles); importing the same file again changes nothing.
     Import(CatalogueFileArgs),
+    /// Check the configuration: the database answers, migrations are current, the address is free.
+    Check(FeedsArgs),
     /// Write the whole catalogue, deleted articles included, in the import format.
     Export(CatalogueFileArgs),
     /// Print the URL of every published feed, one per line.
@@ -70,7 +73,7 @@ pub(crate) struct DatabaseArgs {
 }
 
 #[derive(Debug, Args)]
-struct PublicArgs {
+pub(crate) struct PublicArgs {
     /// Address to listen on.
     #[arg(long, env = "ENGFEED_BIND", default_value = "127.0.0.1:8080")]
     bind: SocketAddr,
@@ -130,6 +133,7 @@ impl Cli {
             Command::Serve(args) => serve(args).await,
             Command::Migrate(args) => migrate(&args.database_url).await,
             Command::Import(args) => import(&args.database.database_url, &args.file).await,
+            Command::Check(args) => check::run(&args.database.database_url, &args.public).await,
             Command::Export(args) => {
                 check_reachable(&args.database.database_url).await?;
                 export::export(&args.database.database_url, &args.file).await
@@ -230,11 +234,23 @@ async fn list_feeds(database_url: &DatabaseUrl, public: &PublicArgs) -> anyhow::
 pub(crate) async fn check_reachable(database_url: &DatabaseUrl) -> anyhow::Result<()> {
     match db::connect(database_url.expose()).await {
         Ok(_) => Ok(()),
-        Err(e) => anyhow::bail!(
-            "cannot connect to PostgreSQL at {database_url}: {}\n  \
-             start one with `scripts/ensure-postgres` (it prints a DATABASE_URL to use), \
-             or point DATABASE_URL at a running server",
-            e.to_string().trim()
-        ),
+        Err(e) => {
+            let cause = e.to_string();
+            // The fix for the failures newcomers meet, in one line each.
+            let fix = if cause.contains("password authentication failed") {
+                "the server answered but refused the password: check the user and password in DATABASE_URL \
+                 (scripts/ensure-postgres prints a working one)"
+            } else if cause.contains("does not exist") {
+                "the server answered but has no such database or role: create it, or run \
+                 `scripts/ensure-postgres DATABASE` to get a URL for one"
+            } else {
+                "start one with `scripts/ensure-postgres` (it prints a DATABASE_URL to use), \
+                 or point DATABASE_URL at a running server"
+            };
+            anyhow::bail!(
+                "cannot connect to PostgreSQL at {database_url}: {}\n  {fix}",
+                cause.trim()
+            )
+        }
     }
 }

@@ -77,6 +77,19 @@ pub async fn run_migrations(database_url: &str) -> anyhow::Result<Vec<String>> {
     .await?
 }
 
+/// The embedded migrations not yet applied to the database, by name.
+pub async fn pending_migrations(database_url: &str) -> anyhow::Result<Vec<String>> {
+    let database_url = database_url.to_owned();
+    tokio::task::spawn_blocking(move || {
+        let mut conn = AsyncConnectionWrapper::<AsyncPgConnection>::establish(&database_url)?;
+        let pending = conn
+            .pending_migrations(MIGRATIONS)
+            .map_err(|e| anyhow::anyhow!("reading the applied migrations failed: {e}"))?;
+        Ok(pending.iter().map(|m| m.name().to_string()).collect())
+    })
+    .await?
+}
+
 /// A round trip to the server (readiness checks).
 pub async fn ping(conn: &mut AsyncPgConnection) -> QueryResult<()> {
     use diesel_async::RunQueryDsl;

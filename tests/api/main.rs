@@ -5,6 +5,7 @@ mod admin_auth;
 mod admin_authors;
 mod admin_import;
 mod admin_validation;
+mod cli;
 mod conditional_get;
 mod export;
 mod feed_filters;
