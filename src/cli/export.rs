@@ -11,6 +11,8 @@ use crate::config::DatabaseUrl;
 use crate::db;
 use crate::domain::ExportedArticle;
 
+use super::progress::Progress;
+
 const BATCH: i64 = 5_000;
 
 pub async fn export(database_url: &DatabaseUrl, file: &Path) -> anyhow::Result<()> {
@@ -25,7 +27,9 @@ pub async fn export(database_url: &DatabaseUrl, file: &Path) -> anyhow::Result<(
     let mut out = BufWriter::new(partial);
     out.write_all(b"[")?;
     let mut first = true;
+    let mut progress = Progress::new("export", db::export::count(&mut conn).await?);
     let count = db::export::for_each_batch(&mut conn, BATCH, |records| {
+        progress.advance(records.len());
         for record in records {
             out.write_all(if first { b"\n" } else { b",\n" })?;
             first = false;
@@ -34,6 +38,7 @@ pub async fn export(database_url: &DatabaseUrl, file: &Path) -> anyhow::Result<(
         Ok(())
     })
     .await?;
+    progress.finish();
     out.write_all(b"\n]\n")?;
     let partial = out.into_inner().map_err(|e| e.into_error())?;
     partial.as_file().sync_all()?;

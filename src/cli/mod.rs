@@ -2,6 +2,7 @@
 
 mod check;
 mod export;
+mod progress;
 mod tokens;
 
 use std::io::Write;
@@ -16,6 +17,7 @@ use crate::db;
 use crate::domain::{Catalogue, PublicUrl, Site};
 use crate::feeds::directory;
 use crate::startup::Application;
+use progress::Progress;
 
 const EXAMPLES: &str = "\
 Examples:
@@ -185,9 +187,18 @@ async fn import(database_url: &DatabaseUrl, file: &std::path::Path) -> anyhow::R
     check_reachable(database_url).await?;
     db::run_migrations(database_url.expose()).await?;
     let mut conn = db::connect(database_url.expose()).await?;
-    let report = db::import::import(&mut conn, &catalogue.articles, chrono::Utc::now(), None)
-        .await?
-        .report;
+    // Every article is counted twice: when matched, and when written.
+    let mut progress = Progress::new("import", 2 * catalogue.articles.len() as u64);
+    let report = db::import::import_reporting(
+        &mut conn,
+        &catalogue.articles,
+        chrono::Utc::now(),
+        None,
+        &mut |done| progress.advance(done),
+    )
+    .await?
+    .report;
+    progress.finish();
     println!(
         "imported {}: {} created, {} updated, {} unchanged",
         file.display(),

@@ -7,6 +7,12 @@ use super::models::{ArticleRow, AuthorRow, RecordMetaRow, into_record, record_qu
 use super::schema::articles;
 use crate::domain::ArticleRecord;
 
+/// How many articles there are, deleted ones included.
+pub async fn count(conn: &mut AsyncPgConnection) -> QueryResult<u64> {
+    let count: i64 = articles::table.count().get_result(conn).await?;
+    Ok(count.unsigned_abs())
+}
+
 /// Articles (live and deleted) newest first, `batch` at a time: keyset pages, so memory stays
 /// flat however large the catalogue.
 pub async fn for_each_batch(

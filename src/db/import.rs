@@ -44,6 +44,18 @@ pub async fn import(
     now: DateTime<Utc>,
     actor: super::audit::Actor,
 ) -> QueryResult<Imported> {
+    import_reporting(conn, catalogue, now, actor, &mut |_| {}).await
+}
+
+/// [`import`], calling `progress` with the number of articles done since its last call:
+/// each article once when it is matched (and updated), and again when it is written.
+pub async fn import_reporting(
+    conn: &mut AsyncPgConnection,
+    catalogue: &[NewArticle],
+    now: DateTime<Utc>,
+    actor: super::audit::Actor,
+    progress: &mut (dyn FnMut(usize) + Send),
+) -> QueryResult<Imported> {
     conn.transaction(async |conn| {
         let names: BTreeSet<_> = catalogue.iter().filter_map(|a| a.author.as_ref()).collect();
         let author_ids = authors::ensure(conn, &names).await?;
@@ -69,6 +81,7 @@ pub async fn import(
                     changed.add(row.level.0, row.author_id, &row.source);
                 }
             }
+            progress(1);
             match stored {
                 None => {
                     let listed_at = now - chrono::TimeDelta::microseconds(place as i64);
@@ -81,7 +94,10 @@ pub async fn import(
                         values: values_of(article, author_id, published_at, updated_at),
                     });
                 }
-                Some(_) if unchanged => report.unchanged += 1,
+                Some(_) if unchanged => {
+                    report.unchanged += 1;
+                    progress(1);
+                }
                 Some(Stored { row, deleted_at }) => {
                     let published_at = article.published_at.unwrap_or(row.published_at);
                     let updated_at = article.updated_at.unwrap_or(now);
@@ -93,6 +109,7 @@ pub async fn import(
                         .execute(conn)
                         .await?;
                     report.updated += 1;
+                    progress(1);
                 }
             }
         }
@@ -101,6 +118,7 @@ pub async fn import(
                 .values(chunk)
                 .execute(conn)
                 .await?;
+            progress(chunk.len());
         }
         // One entry for the whole import: its counts, not a copy of every article.
         super::audit::record(
