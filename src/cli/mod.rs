@@ -14,8 +14,9 @@ use clap::{Args, Parser, Subcommand};
 
 use crate::config::{DatabaseUrl, FeedOptions, Settings};
 use crate::db;
-use crate::domain::{Catalogue, PublicUrl, Site};
+use crate::domain::{Level, PublicUrl, Site};
 use crate::feeds::directory;
+use crate::feeds::ingest::{self, FeedDefaults};
 use crate::startup::Application;
 use progress::Progress;
 
@@ -53,7 +54,7 @@ enum Command {
     /// Apply pending database migrations.
     Migrate(DatabaseArgs),
     /// Import a catalogue (JSON array of articles); importing the same file again changes nothing.
-    Import(CatalogueFileArgs),
+    Import(ImportArgs),
     /// Check the configuration: the database answers, migrations are current, the address is free.
     Check(FeedsArgs),
     /// Write the whole catalogue, deleted articles included, in the import format.
@@ -117,8 +118,23 @@ struct ServeArgs {
 struct CatalogueFileArgs {
     #[command(flatten)]
     database: DatabaseArgs,
-    /// The catalogue file, in the format of seed/stripe-articles.json.
+    /// The file to write, in the import format.
     file: PathBuf,
+}
+
+#[derive(Debug, Args)]
+struct ImportArgs {
+    #[command(flatten)]
+    database: DatabaseArgs,
+    /// A catalogue (the format of seed/stripe-articles.json), or an RSS, Atom or JSON Feed
+    /// file or http(s) URL.
+    source: String,
+    /// For feeds: the level of items that do not say (engfeed feeds do).
+    #[arg(long, default_value = "intermediate")]
+    level: Level,
+    /// For feeds: the source of every item. Default: the feed's title.
+    #[arg(long = "source")]
+    source_name: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -134,7 +150,7 @@ impl Cli {
         match self.command {
             Command::Serve(args) => serve(args).await,
             Command::Migrate(args) => migrate(&args.database_url).await,
-            Command::Import(args) => import(&args.database.database_url, &args.file).await,
+            Command::Import(args) => import(&args).await,
             Command::Check(args) => check::run(&args.database.database_url, &args.public).await,
             Command::Export(args) => {
                 check_reachable(&args.database.database_url).await?;
@@ -180,10 +196,21 @@ async fn migrate(database_url: &DatabaseUrl) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn import(database_url: &DatabaseUrl, file: &std::path::Path) -> anyhow::Result<()> {
-    let bytes = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
-    let catalogue = Catalogue::from_json(&bytes)
-        .map_err(|e| anyhow::anyhow!("{}: {e}; nothing was imported", file.display()))?;
+async fn import(args: &ImportArgs) -> anyhow::Result<()> {
+    let database_url = &args.database.database_url;
+    let file = &args.source;
+    let bytes = read_source(file).await?;
+    let kind = ingest::sniff(&bytes).ok_or_else(|| {
+        anyhow::anyhow!(
+            "{file}: neither a catalogue (a JSON array) nor an RSS, Atom or JSON feed; nothing was imported"
+        )
+    })?;
+    let defaults = FeedDefaults {
+        level: args.level,
+        source: args.source_name.clone(),
+    };
+    let catalogue = ingest::read_feed(kind, &bytes, &defaults)
+        .map_err(|e| anyhow::anyhow!("{file}: {e}; nothing was imported"))?;
     check_reachable(database_url).await?;
     db::run_migrations(database_url.expose()).await?;
     let mut conn = db::connect(database_url.expose()).await?;
@@ -200,13 +227,29 @@ async fn import(database_url: &DatabaseUrl, file: &std::path::Path) -> anyhow::R
     .report;
     progress.finish();
     println!(
-        "imported {}: {} created, {} updated, {} unchanged",
-        file.display(),
-        report.created,
-        report.updated,
-        report.unchanged
+        "imported {file}: {} created, {} updated, {} unchanged",
+        report.created, report.updated, report.unchanged
     );
     Ok(())
+}
+
+/// A file, or the body of an http(s) URL (a blog's feed).
+async fn read_source(source: &str) -> anyhow::Result<Vec<u8>> {
+    if !(source.starts_with("http://") || source.starts_with("https://")) {
+        return std::fs::read(source).with_context(|| format!("cannot read {source}"));
+    }
+    let client = reqwest::Client::builder()
+        .timeout(std::time::Duration::from_secs(60))
+        .user_agent(concat!("engfeed/", env!("CARGO_PKG_VERSION"), " (import)"))
+        .build()?;
+    let response = client
+        .get(source)
+        .send()
+        .await
+        .with_context(|| format!("cannot fetch {source}"))?
+        .error_for_status()
+        .with_context(|| format!("cannot fetch {source}"))?;
+    Ok(response.bytes().await?.to_vec())
 }
 
 async fn list_feeds(database_url: &DatabaseUrl, public: &PublicArgs) -> anyhow::Result<()> {

@@ -6,6 +6,7 @@
 
 mod atom;
 pub mod directory;
+pub mod ingest;
 mod json;
 mod rss;
 

@@ -16,6 +16,7 @@ mod feeds;
 mod helpers;
 mod hostile_text;
 mod import;
+mod import_feeds;
 mod instances;
 mod negotiation;
 mod pages;
