@@ -76,6 +76,53 @@ pub struct Settings {
     pub feeds: FeedOptions,
 }
 
+impl Settings {
+    /// The settings as a configuration file would hold them, passwords masked: what
+    /// `engfeed serve --print-config` shows. Unset options are commented out.
+    pub fn to_toml(&self) -> String {
+        fn line(key: &str, value: Option<String>) -> String {
+            match value {
+                Some(value) => format!("{key} = {value}\n"),
+                None => format!("# {key} = (not set)\n"),
+            }
+        }
+        let quoted = |text: String| format!("{text:?}");
+        [
+            line("database-url", Some(quoted(self.database_url.to_string()))),
+            line(
+                "database-read-url",
+                self.database_read_url
+                    .as_ref()
+                    .map(|u| quoted(u.to_string())),
+            ),
+            line("bind", Some(quoted(self.bind.to_string()))),
+            line(
+                "public-url",
+                self.public_url.as_ref().map(|u| quoted(u.to_string())),
+            ),
+            line("db-pool-size", Some(self.db_pool_size.to_string())),
+            line("workers", self.workers.map(|w| w.to_string())),
+            line(
+                "tombstone-days",
+                Some(self.feeds.tombstone_days.to_string()),
+            ),
+            line(
+                "websub-hub",
+                self.feeds
+                    .websub_hub
+                    .as_ref()
+                    .map(|u| quoted(u.to_string())),
+            ),
+            line(
+                "cache-max-age",
+                Some(self.feeds.max_age_seconds.to_string()),
+            ),
+            line("cache-bytes", Some(self.feeds.cache_bytes.to_string())),
+        ]
+        .concat()
+    }
+}
+
 /// How feeds behave beyond their content.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FeedOptions {

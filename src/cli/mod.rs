@@ -1,6 +1,7 @@
 //! The `engfeed` command line: `serve`, `migrate`, `import`, `feeds`, `token`.
 
 mod check;
+pub mod config_file;
 mod export;
 mod progress;
 mod tokens;
@@ -36,6 +37,10 @@ Examples:
 pub struct Cli {
     #[command(subcommand)]
     command: Command,
+    /// A TOML file of settings (keys as the flags are spelt: `database-url`, `bind`, ...);
+    /// flags and environment variables win over it.
+    #[arg(long, global = true, env = "ENGFEED_CONFIG")]
+    pub config: Option<PathBuf>,
     /// How log lines are written to stderr (`RUST_LOG` filters them).
     #[arg(
         long,
@@ -112,6 +117,10 @@ struct ServeArgs {
     /// A read-only replica for feed queries (writes, and reads it lags behind, use DATABASE_URL).
     #[arg(long, env = "DATABASE_READ_URL")]
     database_read_url: Option<DatabaseUrl>,
+    /// Print the effective configuration (flags, environment, file, defaults; passwords
+    /// masked) as TOML, and exit.
+    #[arg(long)]
+    print_config: bool,
 }
 
 #[derive(Debug, Args)]
@@ -163,7 +172,7 @@ impl Cli {
 }
 
 async fn serve(args: ServeArgs) -> anyhow::Result<()> {
-    check_reachable(&args.database.database_url).await?;
+    let print_config = args.print_config;
     let settings = Settings {
         database_url: args.database.database_url,
         database_read_url: args.database_read_url,
@@ -178,6 +187,11 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             cache_bytes: args.cache_bytes,
         },
     };
+    if print_config {
+        print!("{}", settings.to_toml());
+        return Ok(());
+    }
+    check_reachable(&settings.database_url).await?;
     let app = Application::build(settings).await?;
     tracing::info!(public_url = %app.public_url(), port = app.port(), "serving; feeds at {}", app.public_url().join("/feed.atom"));
     app.run_until_stopped().await?;

@@ -46,3 +46,58 @@ async fn check_passes_on_a_migrated_database_and_names_the_fix_otherwise() {
     assert!(!ok);
     assert!(text.contains("scripts/ensure-postgres"), "{text}");
 }
+
+#[test]
+fn the_configuration_file_fills_in_what_flags_and_environment_leave_unset() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("engfeed.toml");
+    std::fs::write(
+        &file,
+        "database-url = \"postgres://engfeed:filesecret@db.example:5432/engfeed\"\n\
+         bind = \"127.0.0.1:9999\"\ncache-bytes = 1234\ncache-max-age = 60\n",
+    )
+    .unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_engfeed"))
+        .args(["serve", "--print-config", "--cache-bytes", "5"])
+        .arg("--config")
+        .arg(&file)
+        .env_remove("DATABASE_URL")
+        .env("ENGFEED_CACHE_MAX_AGE", "120")
+        .env_remove("ENGFEED_BIND")
+        .env_remove("ENGFEED_CACHE_BYTES")
+        .output()
+        .expect("run engfeed");
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "{text}{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(
+        text.contains("database-url = \"postgres://engfeed:***@db.example:5432/engfeed\""),
+        "{text}"
+    );
+    assert!(!text.contains("filesecret"), "passwords are masked");
+    assert!(
+        text.contains("bind = \"127.0.0.1:9999\""),
+        "the file over the default: {text}"
+    );
+    assert!(
+        text.contains("cache-max-age = 120"),
+        "the environment over the file: {text}"
+    );
+    assert!(
+        text.contains("cache-bytes = 5"),
+        "the flag over the file: {text}"
+    );
+
+    std::fs::write(&file, "bnid = \"127.0.0.1:1\"\n").unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_engfeed"))
+        .args(["serve", "--print-config"])
+        .arg("--config")
+        .arg(&file)
+        .output()
+        .expect("run engfeed");
+    assert!(!output.status.success());
+    assert!(String::from_utf8_lossy(&output.stderr).contains("unknown setting `bnid`"));
+}
