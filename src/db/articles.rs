@@ -151,10 +151,8 @@ fn matching<'a>(scope: &'a FeedScope, filter: &'a ArticleFilter) -> RecordSelect
     }
     if let Some(text) = &filter.text {
         select = select.filter(
-            diesel::dsl::sql::<Bool>(
-                "to_tsvector('english', articles.title || ' ' || articles.summary) \
-                 @@ websearch_to_tsquery('english', ",
-            )
+            // `search` is the stored to_tsvector of title and summary (GIN-indexed).
+            diesel::dsl::sql::<Bool>("articles.search @@ websearch_to_tsquery('english', ")
             .bind::<Text, _>(text.clone())
             .sql(")"),
         );
