@@ -14,7 +14,7 @@ use std::io::Write;
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
 
-use actix_web::http::header::EntityTag;
+use actix_web::http::header::{EntityTag, HeaderValue, HttpDate};
 use actix_web::web::Bytes;
 use chrono::{DateTime, Utc};
 use moka::future::Cache;
@@ -83,6 +83,10 @@ pub struct RenderedFeed {
     bodies: [OnceLock<Bytes>; 4],
     /// Hex of the uncompressed bytes' hash: the ETag, less the encoding suffix.
     hash: String,
+    /// The `ETag` header of each encoding, made once: a hit only copies it.
+    etag_headers: [HeaderValue; 4],
+    /// `last_modified` as an HTTP date.
+    last_modified_header: HeaderValue,
     /// Whole seconds.
     pub last_modified: DateTime<Utc>,
 }
@@ -96,9 +100,21 @@ impl RenderedFeed {
             .collect::<String>();
         let bodies: [OnceLock<Bytes>; 4] = Default::default();
         let _ = bodies[Encoding::Identity.index()].set(Bytes::from(body));
+        let etag_headers = Encoding::ALL.map(|encoding| {
+            let tag = match encoding.content_coding() {
+                None => format!("\"{hash}\""),
+                Some(coding) => format!("\"{hash}-{coding}\""),
+            };
+            // Hex digits, a dash and letters: always a valid header value.
+            HeaderValue::from_str(&tag).unwrap_or_else(|_| HeaderValue::from_static("\"\""))
+        });
+        let date = HttpDate::from(std::time::SystemTime::from(last_modified)).to_string();
         Self {
             bodies,
             hash,
+            etag_headers,
+            last_modified_header: HeaderValue::from_str(&date)
+                .unwrap_or_else(|_| HeaderValue::from_static("")),
             last_modified,
         }
     }
@@ -129,10 +145,29 @@ impl RenderedFeed {
         }
     }
 
+    /// `Last-Modified` as a header value.
+    pub fn last_modified_header(&self) -> HeaderValue {
+        self.last_modified_header.clone()
+    }
+
+    /// The `ETag` header value of the body in `encoding`.
+    pub fn etag_header(&self, encoding: Encoding) -> HeaderValue {
+        self.etag_headers[encoding.index()].clone()
+    }
+
     /// Whether an `If-None-Match` tag names this content, in any encoding (the weak
-    /// comparison RFC 9110 prescribes for `If-None-Match`).
+    /// comparison RFC 9110 prescribes for `If-None-Match`: the opaque tags alone).
     pub fn matches(&self, tag: &EntityTag) -> bool {
-        Encoding::ALL.iter().any(|&e| self.etag(e).weak_eq(tag))
+        let opaque = tag.tag();
+        Encoding::ALL.iter().any(|e| match e.content_coding() {
+            None => opaque == self.hash,
+            Some(coding) => {
+                opaque
+                    .strip_prefix(self.hash.as_str())
+                    .and_then(|rest| rest.strip_prefix('-'))
+                    == Some(coding)
+            }
+        })
     }
 
     /// Compresses every encoding now, so the entry's size is final before it is weighed.

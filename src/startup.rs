@@ -79,8 +79,9 @@ impl Application {
                 }
                 None => Publisher::disabled(),
             },
-            feeds: settings.feeds,
+            feeds: settings.feeds.clone(),
             failed_logins: FailedLogins::default(),
+            feed_cache_control: crate::handlers::cache_control(settings.feeds.max_age_seconds),
         });
 
         let mut server = HttpServer::new(move || {

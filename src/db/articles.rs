@@ -153,8 +153,8 @@ fn matching<'a>(scope: &'a FeedScope, filter: &'a ArticleFilter) -> RecordSelect
         select = select.filter(
             // `search` is the stored to_tsvector of title and summary (GIN-indexed).
             diesel::dsl::sql::<Bool>("articles.search @@ websearch_to_tsquery('english', ")
-            .bind::<Text, _>(text.clone())
-            .sql(")"),
+                .bind::<Text, _>(text.clone())
+                .sql(")"),
         );
     }
     select

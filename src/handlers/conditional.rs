@@ -16,8 +16,8 @@ use crate::feed_cache::{Encoding, RenderedFeed};
 /// What a feed response says besides its body.
 pub struct FeedHeaders {
     pub content_type: &'static str,
-    /// `Cache-Control: max-age`, in seconds.
-    pub max_age: u32,
+    /// The `Cache-Control` value (see [`cache_control`]).
+    pub cache_control: HeaderValue,
     /// `Link` header values (WebSub `hub` and `self`).
     pub links: Vec<String>,
     /// The canonical URL, for a response at a negotiated URL.
@@ -50,9 +50,9 @@ pub fn respond(
         HttpResponse::Ok()
     };
     response
-        .insert_header((header::ETAG, feed.etag(encoding)))
+        .insert_header((header::ETAG, feed.etag_header(encoding)))
         .insert_header((header::LAST_MODIFIED, last_modified_value(feed)))
-        .insert_header((header::CACHE_CONTROL, cache_control(headers.max_age)))
+        .insert_header((header::CACHE_CONTROL, headers.cache_control.clone()))
         .insert_header((
             header::VARY,
             if headers.varies_on_accept {
@@ -82,8 +82,10 @@ pub fn respond(
 
 /// Readers may keep a feed `max_age` seconds, use a stale one for a minute while they
 /// fetch it again, and for a day when engfeed cannot answer.
-pub fn cache_control(max_age: u32) -> String {
-    format!("public, max-age={max_age}, stale-while-revalidate=60, stale-if-error=86400")
+pub fn cache_control(max_age: u32) -> HeaderValue {
+    let value =
+        format!("public, max-age={max_age}, stale-while-revalidate=60, stale-if-error=86400");
+    HeaderValue::from_str(&value).unwrap_or_else(|_| HeaderValue::from_static("public"))
 }
 
 /// The best supported coding the client accepts; identity when it accepts none of them
@@ -109,10 +111,10 @@ fn negotiate_encoding(req: &HttpRequest) -> Encoding {
 /// `Last-Modified` never later than the response's own date (RFC 9110 8.8.2.1): the clock
 /// is rounded up to the next second, so for up to a second it is ahead of now.
 fn last_modified_value(feed: &RenderedFeed) -> HeaderValue {
-    let date = http_date(feed.last_modified.min(Utc::now()));
-    HeaderValue::from_str(&date.to_string()).unwrap_or_else(|_| HeaderValue::from_static(""))
-}
-
-fn http_date(time: chrono::DateTime<Utc>) -> HttpDate {
-    HttpDate::from(SystemTime::from(time))
+    let now = Utc::now();
+    if feed.last_modified <= now {
+        return feed.last_modified_header();
+    }
+    let date = HttpDate::from(SystemTime::from(now)).to_string();
+    HeaderValue::from_str(&date).unwrap_or_else(|_| HeaderValue::from_static(""))
 }

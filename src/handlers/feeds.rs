@@ -227,7 +227,7 @@ fn feed_headers(
     };
     FeedHeaders {
         content_type: format.content_type(),
-        max_age: state.site.feed_max_age,
+        cache_control: state.feed_cache_control.clone(),
         links,
         content_location: None,
         varies_on_accept: negotiated,

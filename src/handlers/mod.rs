@@ -2,6 +2,8 @@
 
 pub mod api;
 mod conditional;
+
+pub use conditional::cache_control;
 pub mod directory;
 pub mod feeds;
 pub mod health;

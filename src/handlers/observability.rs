@@ -20,15 +20,12 @@ pub async fn record(
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
     let started = Instant::now();
-    // The route's pattern, not the path: one series per route, however many authors.
-    let route = req
-        .match_pattern()
-        .unwrap_or_else(|| "unmatched".to_owned());
-    let method = req.method().to_string();
+    let route = route_of(req.path());
+    let method = method_label(req.method());
     let request_id = req.extensions().get::<RequestId>().map(ToString::to_string);
     let mut response = next.call(req).await?;
-    let status = response.status().as_u16().to_string();
-    metrics::counter!("engfeed_http_requests_total", "method" => method, "route" => route.clone(), "status" => status)
+    let status = status_label(response.status().as_u16());
+    metrics::counter!("engfeed_http_requests_total", "method" => method, "route" => route, "status" => status)
         .increment(1);
     metrics::histogram!("engfeed_http_request_duration_seconds", "route" => route)
         .record(started.elapsed().as_secs_f64());
@@ -36,6 +33,78 @@ pub async fn record(
         response.headers_mut().insert(REQUEST_ID, value);
     }
     Ok(response)
+}
+
+/// The route a path belongs to, as the route table spells it: one series per route however
+/// many authors there are. Worked out from the path's shape rather than by asking the
+/// router again (`match_pattern` matches every pattern a second time, on every request).
+fn route_of(path: &str) -> &'static str {
+    let mut segments = path.trim_start_matches('/').split('/');
+    let first = segments.next().unwrap_or_default();
+    let second = segments.next();
+    let third = segments.next();
+    let is_feed =
+        |segment: Option<&str>| segment.is_some_and(|s| s == "feed" || s.starts_with("feed."));
+    match (first, second, third) {
+        ("", None, _) => "/",
+        (feed, None, _) if is_feed(Some(feed)) => "/feed.{ext}",
+        ("feeds.json" | "feeds.opml", None, _) => "/feeds.{ext}",
+        ("levels", Some(_), None) => "/levels/{level}",
+        ("levels", Some(_), feed) if is_feed(feed) => "/levels/{level}/feed.{ext}",
+        ("authors", Some(_), None) => "/authors/{slug}",
+        ("authors", Some(_), feed) if is_feed(feed) => "/authors/{slug}/feed.{ext}",
+        ("articles", Some(_), None) => "/articles/{id}",
+        ("api", _, _) => "/api/v1",
+        ("ns", _, _) => "/ns/1.0",
+        ("healthz", None, _) => "/healthz",
+        ("readyz", None, _) => "/readyz",
+        ("metrics", None, _) => "/metrics",
+        _ => "other",
+    }
+}
+
+fn method_label(method: &actix_web::http::Method) -> &'static str {
+    match method.as_str() {
+        "GET" => "GET",
+        "HEAD" => "HEAD",
+        "POST" => "POST",
+        "PATCH" => "PATCH",
+        "DELETE" => "DELETE",
+        "OPTIONS" => "OPTIONS",
+        _ => "other",
+    }
+}
+
+fn status_label(status: u16) -> &'static str {
+    const KNOWN: &[(u16, &str)] = &[
+        (200, "200"),
+        (201, "201"),
+        (204, "204"),
+        (301, "301"),
+        (304, "304"),
+        (400, "400"),
+        (401, "401"),
+        (404, "404"),
+        (405, "405"),
+        (406, "406"),
+        (409, "409"),
+        (412, "412"),
+        (413, "413"),
+        (415, "415"),
+        (422, "422"),
+        (429, "429"),
+        (500, "500"),
+        (503, "503"),
+    ];
+    KNOWN.iter().find(|(code, _)| *code == status).map_or(
+        match status {
+            200..=299 => "2xx",
+            300..=399 => "3xx",
+            400..=499 => "4xx",
+            _ => "5xx",
+        },
+        |(_, label)| label,
+    )
 }
 
 /// Prometheus text format: the counters and histograms recorded as requests go, and
