@@ -97,7 +97,11 @@ impl Application {
         // Without it, small responses wait ~40 ms for Nagle's algorithm.
         .tcp_nodelay(true)
         // On SIGTERM: stop accepting, give in-flight requests this long, then stop.
-        .shutdown_timeout(10);
+        .shutdown_timeout(10)
+        // A client has 5 s to send its request head, and idle connections close after 30 s:
+        // slow or idle clients cannot hold workers' connections forever.
+        .client_request_timeout(std::time::Duration::from_secs(5))
+        .keep_alive(std::time::Duration::from_secs(30));
         if let Some(workers) = settings.workers {
             server = server.workers(workers);
         }

@@ -228,8 +228,7 @@ async fn import(args: &ImportArgs) -> anyhow::Result<()> {
     check_reachable(database_url).await?;
     db::run_migrations(database_url.expose()).await?;
     let mut conn = db::connect(database_url.expose()).await?;
-    // Every article is counted twice: when matched, and when written.
-    let mut progress = Progress::new("import", 2 * catalogue.articles.len() as u64);
+    let mut progress = Progress::new("import", catalogue.articles.len() as u64);
     let report = db::import::import_reporting(
         &mut conn,
         &catalogue.articles,

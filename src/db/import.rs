@@ -48,7 +48,7 @@ pub async fn import(
 }
 
 /// [`import`], calling `progress` with the number of articles done since its last call:
-/// each article once when it is matched (and updated), and again when it is written.
+/// an unchanged or updated article when it is matched, a new one when its batch is written.
 pub async fn import_reporting(
     conn: &mut AsyncPgConnection,
     catalogue: &[NewArticle],
@@ -81,7 +81,6 @@ pub async fn import_reporting(
                     changed.add(row.level.0, row.author_id, &row.source);
                 }
             }
-            progress(1);
             match stored {
                 None => {
                     let listed_at = now - chrono::TimeDelta::microseconds(place as i64);
