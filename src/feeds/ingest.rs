@@ -6,7 +6,7 @@
 //! mapped to a UUID derived from it (v5), so importing the feed again finds the same
 //! articles. engfeed's own `engfeed:` metadata is read back when present.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use atom_syndication::Feed as AtomFeed;
 use chrono::DateTime;
@@ -168,6 +168,20 @@ fn plain_text(html: &str) -> String {
         .to_owned()
 }
 
+/// The text of each `engfeed:` element, by local name. RSS and Atom each have their own
+/// `Extension` type of the same shape; `text` reads one.
+fn engfeed_elements<E>(
+    extensions: &BTreeMap<String, BTreeMap<String, Vec<E>>>,
+    text: impl Fn(&E) -> Option<&String>,
+) -> HashMap<String, String> {
+    extensions
+        .get(EXTENSION_PREFIX)
+        .into_iter()
+        .flatten()
+        .filter_map(|(name, values)| Some((name.clone(), text(values.first()?)?.clone())))
+        .collect()
+}
+
 /// RFC 822 (RSS) dates as RFC 3339, which catalogues use.
 fn rfc3339_of_rfc2822(date: &str) -> Option<String> {
     DateTime::parse_from_rfc2822(date.trim())
@@ -182,18 +196,7 @@ fn rss_items(bytes: &[u8], defaults: &FeedDefaults) -> Result<Vec<ArticleInput>,
         .items
         .into_iter()
         .map(|item| {
-            let metadata = item
-                .extensions
-                .get(EXTENSION_PREFIX)
-                .map(|elements| {
-                    elements
-                        .iter()
-                        .filter_map(|(name, values)| {
-                            Some((name.clone(), values.first()?.value.clone()?))
-                        })
-                        .collect()
-                })
-                .unwrap_or_default();
+            let metadata = engfeed_elements(&item.extensions, |e| e.value.as_ref());
             Item {
                 id: item
                     .guid
@@ -224,18 +227,7 @@ fn atom_items(bytes: &[u8], defaults: &FeedDefaults) -> Result<Vec<ArticleInput>
         .entries
         .into_iter()
         .map(|entry| {
-            let metadata = entry
-                .extensions
-                .get(EXTENSION_PREFIX)
-                .map(|elements| {
-                    elements
-                        .iter()
-                        .filter_map(|(name, values)| {
-                            Some((name.clone(), values.first()?.value.clone()?))
-                        })
-                        .collect()
-                })
-                .unwrap_or_default();
+            let metadata = engfeed_elements(&entry.extensions, |e| e.value.as_ref());
             let url = entry
                 .links
                 .iter()
