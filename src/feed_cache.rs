@@ -137,6 +137,11 @@ impl RenderedFeed {
             .unwrap_or_default()
     }
 
+    /// A hash of the uncompressed bytes: equal hashes, equal documents.
+    pub fn content_hash(&self) -> &str {
+        &self.hash
+    }
+
     /// The strong ETag of the body in `encoding`: each encoding is its own representation.
     pub fn etag(&self, encoding: Encoding) -> EntityTag {
         match encoding.content_coding() {

@@ -16,6 +16,7 @@ pub mod db;
 pub mod domain;
 pub mod error;
 pub mod feed_cache;
+pub mod feed_documents;
 pub mod feeds;
 pub mod handlers;
 pub mod pages;

@@ -15,6 +15,7 @@ use crate::config::Settings;
 use crate::db;
 use crate::domain::{PublicUrl, Site};
 use crate::feed_cache::FeedCache;
+use crate::feed_documents::FeedDocuments;
 use crate::handlers::api::FailedLogins;
 use crate::handlers::observability;
 use crate::state::AppState;
@@ -62,23 +63,31 @@ impl Application {
                 .parse()
                 .map_err(|e| anyhow::anyhow!("default public URL: {e}"))?,
         };
+        let site = Site {
+            public_url: public_url.clone(),
+            site_id: identity.site_id,
+            created_at: identity.created_at,
+            websub_hub: settings.feeds.websub_hub.clone(),
+            feed_max_age: settings.feeds.max_age_seconds,
+        };
+        let documents = Arc::new(FeedDocuments::new(
+            pool.clone(),
+            read_pool,
+            cache.clone(),
+            site.clone(),
+            &settings.feeds,
+        ));
+        let publisher = match &settings.feeds.websub_hub {
+            Some(hub) => Publisher::start(hub.clone(), documents.clone(), pool.clone())
+                .context("starting the WebSub publisher")?,
+            None => Publisher::disabled(),
+        };
         let state = web::Data::new(AppState {
             pool,
-            read_pool,
             cache: cache.clone(),
-            site: Site {
-                public_url: public_url.clone(),
-                site_id: identity.site_id,
-                created_at: identity.created_at,
-                websub_hub: settings.feeds.websub_hub.clone(),
-                feed_max_age: settings.feeds.max_age_seconds,
-            },
-            publisher: match &settings.feeds.websub_hub {
-                Some(hub) => {
-                    Publisher::start(hub.clone()).context("starting the WebSub publisher")?
-                }
-                None => Publisher::disabled(),
-            },
+            documents,
+            site,
+            publisher,
             feeds: settings.feeds.clone(),
             failed_logins: FailedLogins::default(),
             feed_cache_control: crate::handlers::cache_control(settings.feeds.max_age_seconds),

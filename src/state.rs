@@ -4,6 +4,7 @@ use crate::config::FeedOptions;
 use crate::db::DbPool;
 use crate::domain::{ChangedFacets, Site};
 use crate::feed_cache::FeedCache;
+use crate::feed_documents::FeedDocuments;
 use crate::feeds::directory;
 use crate::handlers::api::FailedLogins;
 use crate::websub::Publisher;
@@ -11,9 +12,9 @@ use crate::websub::Publisher;
 /// What every handler shares; registered once as `web::Data<AppState>`.
 pub struct AppState {
     pub pool: DbPool,
-    /// Feed queries go here when a read replica is configured.
-    pub read_pool: Option<DbPool>,
     pub cache: Arc<FeedCache>,
+    /// Feed pages, loaded (from the replica when there is one), rendered and cached.
+    pub documents: Arc<FeedDocuments>,
     pub site: Site,
     pub feeds: FeedOptions,
     /// Announces changed feeds to the WebSub hub, if there is one.
@@ -31,6 +32,6 @@ impl AppState {
     pub fn catalogue_changed(&self, changes: &ChangedFacets) {
         self.cache.catalogue_changed();
         self.publisher
-            .publish(directory::changed_feed_urls(&self.site, changes));
+            .publish(directory::changed_documents(&self.site, changes));
     }
 }

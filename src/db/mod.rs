@@ -6,6 +6,7 @@ pub mod articles;
 pub mod audit;
 pub mod authors;
 pub mod export;
+pub mod feed_page;
 pub mod idempotency;
 pub mod import;
 mod level_sql;

@@ -168,6 +168,20 @@ impl ArticleQuery {
         }
     }
 
+    /// Whether this selects the first page, at the default size, of a feed the directory
+    /// lists: a scope's whole feed or, on the full feed (`of_everything`), one source's.
+    /// These are the documents the WebSub publisher announces.
+    pub fn is_directory_page(&self, of_everything: bool) -> bool {
+        let first_default_page =
+            self.after.is_none() && self.limit == FeedLimit::default() && !self.include_deleted;
+        let one_source = ArticleFilter {
+            sources: self.filter.sources.clone(),
+            ..ArticleFilter::default()
+        } == self.filter
+            && self.filter.sources.len() == 1;
+        first_default_page && (self.filter.is_empty() || (of_everything && one_source))
+    }
+
     /// The query string that selects the same listing, in one fixed form: keys in order,
     /// list values sorted and joined with commas, defaults left out.
     pub fn canonical_query(&self) -> String {

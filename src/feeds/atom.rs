@@ -64,7 +64,7 @@ pub(super) fn render(
             },
         ]
         .into_iter()
-        .chain(context.site.websub_hub.as_ref().map(|hub| Link {
+        .chain(context.websub_hub().map(|hub| Link {
             href: hub.to_string(),
             rel: "hub".to_owned(),
             ..Link::default()

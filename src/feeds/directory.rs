@@ -31,30 +31,85 @@ pub fn entries(site: &Site, authors: &[AuthorRef], sources: &[String]) -> Vec<Fe
     directory_of(site, &Level::ALL, authors, sources)
 }
 
-/// The URLs of the directory's feeds that a change touched, in every format; none when
-/// nothing changed. Feeds with other filters cannot be listed, so they are not included.
-pub fn changed_feed_urls(site: &Site, changes: &ChangedFacets) -> Vec<String> {
+/// One document the directory lists: a feed's first page in one format.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DirectoryDocument {
+    /// Canonical; the WebSub topic.
+    pub url: String,
+    pub scope: FeedScope,
+    pub query: ArticleQuery,
+    pub format: FeedFormat,
+}
+
+/// Every document of the directory, in its order.
+pub fn documents(site: &Site, authors: &[AuthorRef], sources: &[String]) -> Vec<DirectoryDocument> {
+    documents_of(site, &Level::ALL, authors, sources)
+}
+
+/// The documents of the directory that a change may have touched, in every format: the
+/// full feed and the feeds of the changed levels, authors and sources; none when nothing
+/// changed. Feeds with other filters cannot be listed, so they are not included.
+pub fn changed_documents(site: &Site, changes: &ChangedFacets) -> Vec<DirectoryDocument> {
     if changes.is_empty() {
         return Vec::new();
     }
     let levels: Vec<Level> = changes.levels.iter().copied().collect();
     let authors: Vec<AuthorRef> = changes.authors.iter().cloned().collect();
     let sources: Vec<String> = changes.sources.iter().cloned().collect();
-    directory_of(site, &levels, &authors, &sources)
-        .into_iter()
-        .map(|entry| entry.url)
-        .collect()
+    documents_of(site, &levels, &authors, &sources)
 }
 
-/// The full feed's entries, and those of the given levels, authors and sources.
-fn directory_of(
+fn documents_of(
     site: &Site,
     levels: &[Level],
     authors: &[AuthorRef],
     sources: &[String],
-) -> Vec<FeedEntry> {
+) -> Vec<DirectoryDocument> {
+    feeds_of(levels, authors, sources)
+        .into_iter()
+        .flat_map(|feed| {
+            FeedFormat::ALL.map(|format| {
+                let url = feed.context(site).self_url(format);
+                DirectoryDocument {
+                    url,
+                    scope: feed.scope.clone(),
+                    query: feed.query.clone(),
+                    format,
+                }
+            })
+        })
+        .collect()
+}
+
+/// A feed of the directory, in every format.
+struct DirectoryFeed {
+    group: &'static str,
+    name: String,
+    scope: FeedScope,
+    query: ArticleQuery,
+}
+
+impl DirectoryFeed {
+    fn context<'a>(&'a self, site: &'a Site) -> FeedContext<'a> {
+        FeedContext {
+            site,
+            scope: &self.scope,
+            query: &self.query,
+            next: None,
+        }
+    }
+}
+
+/// The full feed, and those of the given levels, authors and sources.
+fn feeds_of(levels: &[Level], authors: &[AuthorRef], sources: &[String]) -> Vec<DirectoryFeed> {
+    let feed = |group, name: String, scope, query| DirectoryFeed {
+        group,
+        name,
+        scope,
+        query,
+    };
     let plain = ArticleQuery::default();
-    let mut feeds: Vec<(&'static str, String, FeedScope, ArticleQuery)> = vec![(
+    let mut feeds = vec![feed(
         "all",
         "All articles".to_owned(),
         FeedScope::All,
@@ -62,11 +117,11 @@ fn directory_of(
     )];
     feeds.extend(levels.iter().map(|&level| {
         let name = level.label().to_owned();
-        ("level", name, FeedScope::Level(level), plain.clone())
+        feed("level", name, FeedScope::Level(level), plain.clone())
     }));
     feeds.extend(authors.iter().map(|a| {
         let scope = FeedScope::Author(a.clone());
-        ("author", a.name.clone(), scope, plain.clone())
+        feed("author", a.name.clone(), scope, plain.clone())
     }));
     // The source filter ignores case: one feed per source, named as first written.
     let mut seen = BTreeSet::new();
@@ -77,26 +132,31 @@ fn directory_of(
         }
         let mut query = ArticleQuery::default();
         query.filter.sources.insert(key);
-        feeds.push(("source", source.clone(), FeedScope::All, query));
+        feeds.push(feed("source", source.clone(), FeedScope::All, query));
     }
     feeds
+}
+
+/// The full feed's entries, and those of the given levels, authors and sources.
+fn directory_of(
+    site: &Site,
+    levels: &[Level],
+    authors: &[AuthorRef],
+    sources: &[String],
+) -> Vec<FeedEntry> {
+    feeds_of(levels, authors, sources)
         .iter()
-        .flat_map(|(group, name, scope, query)| {
+        .flat_map(|feed| {
             FeedFormat::ALL.map(|format| {
-                let context = FeedContext {
-                    site,
-                    scope,
-                    query,
-                    next: None,
-                };
+                let context = feed.context(site);
                 // A source has no page of its own; its feed's preview stands in.
-                let home_page_url = match *group {
+                let home_page_url = match feed.group {
                     "source" => context.negotiated_url(),
-                    _ => site.page_url(scope),
+                    _ => site.page_url(&feed.scope),
                 };
                 FeedEntry {
-                    group,
-                    name: xml_text(name).into_owned(),
+                    group: feed.group,
+                    name: xml_text(&feed.name).into_owned(),
                     title: context.title(),
                     format: format.label(),
                     media_type: format.media_type(),

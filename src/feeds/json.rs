@@ -118,9 +118,9 @@ pub(super) fn render(
         description: context.description(),
         language: LANGUAGE,
         authors,
-        hubs: site
-            .websub_hub
-            .iter()
+        hubs: context
+            .websub_hub()
+            .into_iter()
             .map(|hub| Hub {
                 kind: "WebSub",
                 url: hub.to_string(),

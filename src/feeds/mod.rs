@@ -148,6 +148,13 @@ impl FeedContext<'_> {
         )
     }
 
+    /// The WebSub hub, on the documents it is told about (the directory's first pages,
+    /// [`ArticleQuery::is_directory_page`]); other documents name none.
+    pub fn websub_hub(&self) -> Option<&url::Url> {
+        let of_everything = *self.scope == FeedScope::All;
+        (self.site.websub_hub.as_ref()).filter(|_| self.query.is_directory_page(of_everything))
+    }
+
     /// `urn:uuid:` id of this feed: the scope and the filter, not the page size or position.
     pub fn feed_id(&self) -> String {
         self.site

@@ -47,7 +47,7 @@ pub(super) fn render(
 
 /// WebSub's discovery link (the `Link` header says the same).
 fn hub_link(context: &FeedContext<'_>) -> Option<Link> {
-    let hub = context.site.websub_hub.as_ref()?;
+    let hub = context.websub_hub()?;
     Some(Link {
         href: hub.to_string(),
         rel: "hub".to_owned(),

@@ -13,17 +13,13 @@ use chrono::{DateTime, Utc};
 use super::conditional::{self, FeedHeaders};
 use super::negotiation::{self, Representation};
 use super::{State, connection};
-use crate::db::{self, DbPool};
-use crate::domain::{
-    Article, ArticleQuery, AuthorSlug, Cursor, FeedScope, Level, Listing, Tombstone,
-};
+use crate::db;
+use crate::domain::{ArticleQuery, AuthorSlug, FeedScope, Level, Listing};
 use crate::error::AppError;
 use crate::feed_cache::RenderedFeed;
-use crate::feeds::{self, FeedContent, FeedContext, FeedFormat};
+use crate::feed_documents::ReadFrom;
+use crate::feeds::{FeedContext, FeedFormat};
 use crate::pages;
-
-/// Tombstones per feed at most: the latest deletions are the ones readers still hold.
-const MAX_TOMBSTONES: i64 = 200;
 
 pub async fn all_articles(state: State, req: HttpRequest) -> Result<HttpResponse, AppError> {
     serve(
@@ -65,6 +61,10 @@ enum Scope {
 }
 
 impl Scope {
+    fn is_everything(&self) -> bool {
+        matches!(self, Scope::Known(FeedScope::All))
+    }
+
     async fn resolve(self, state: &State) -> Result<FeedScope, AppError> {
         match self {
             Scope::Known(scope) => Ok(scope),
@@ -114,8 +114,10 @@ async fn serve(
         .site
         .public_url
         .join(&format!("{}{}", req.path(), query_suffix(&query)));
-    let feed = cached(state, scope, &query, format, &self_url).await?;
-    conditional::respond(req, &feed, &feed_headers(state, format, self_url, false))
+    let announced = query.is_directory_page(scope.is_everything());
+    let feed = cached(state, scope, &query, format, &self_url, Utc::now()).await?;
+    let headers = feed_headers(state, format, self_url, false, announced);
+    conditional::respond(req, &feed, &headers)
 }
 
 /// `/feed` and friends: the format `Accept` prefers, or the preview page for browsers.
@@ -137,18 +139,22 @@ async fn negotiated(
     })?;
     let scope = scope.resolve(state).await?;
     let context = context(state, &scope, query);
+    let now = Utc::now();
     match representation {
         Representation::Feed(format) => {
             let self_url = context.self_url(format);
-            let feed = cached(state, Scope::Known(scope.clone()), query, format, &self_url).await?;
+            let announced = query.is_directory_page(scope == FeedScope::All);
+            let known = Scope::Known(scope.clone());
+            let feed = cached(state, known, query, format, &self_url, now).await?;
             let headers = FeedHeaders {
                 content_location: Some(self_url.clone()),
-                ..feed_headers(state, format, self_url, true)
+                ..feed_headers(state, format, self_url, true, announced)
             };
             conditional::respond(req, &feed, &headers)
         }
         Representation::Html => {
-            let loaded = load(state, &scope, query).await?;
+            let from = ReadFrom::ReplicaWhenCurrent;
+            let loaded = state.documents.load(&scope, query, now, from).await?;
             let context = FeedContext {
                 next: loaded.next,
                 ..context
@@ -179,51 +185,42 @@ fn query_suffix(query: &ArticleQuery) -> String {
 }
 
 /// The feed document at `url` (canonical) from the cache, else loaded and rendered (once,
-/// however many ask at the same time).
+/// however many ask at the same time). A hit resolves nothing, not even the author.
 async fn cached(
     state: &State,
     scope: Scope,
     query: &ArticleQuery,
     format: FeedFormat,
     url: &str,
+    now: DateTime<Utc>,
 ) -> Result<Arc<RenderedFeed>, AppError> {
-    // Tombstones expire at midnight UTC, so the day is part of what the document shows.
-    let day = tombstone_cutoff(state).map_or(0, |cutoff| cutoff.timestamp());
-    let key = format!("{url} {day}");
-    state
-        .cache
-        .get_or_render(key, async {
+    let documents = &state.documents;
+    documents
+        .cached(url, now, async {
             let scope = scope.resolve(state).await?;
-            let loaded = load(state, &scope, query).await?;
-            let context = FeedContext {
-                next: loaded.next,
-                ..context(state, &scope, query)
-            };
-            let content = FeedContent {
-                articles: &loaded.articles,
-                deleted: &loaded.deleted,
-            };
-            let body = feeds::render(format, &context, &content)?;
-            Ok(RenderedFeed::new(body, loaded.last_modified(state)))
+            documents
+                .render(&scope, query, format, now, ReadFrom::ReplicaWhenCurrent)
+                .await
         })
         .await
-        .map_err(AppError::from_shared)
 }
 
 /// Status line aside, what every feed response carries: its media type, its caching, and
-/// with a WebSub hub configured, `Link` headers naming the hub and the topic (WebSub 4).
+/// for the documents the WebSub hub is told about, `Link` headers naming the hub and the
+/// topic (WebSub 4). Other documents name no hub: it would never hear of their changes.
 fn feed_headers(
     state: &State,
     format: FeedFormat,
     self_url: String,
     negotiated: bool,
+    announced: bool,
 ) -> FeedHeaders {
-    let links = match &state.site.websub_hub {
-        Some(hub) => vec![
+    let links = match (&state.site.websub_hub, announced) {
+        (Some(hub), true) => vec![
             format!("<{hub}>; rel=\"hub\""),
             format!("<{self_url}>; rel=\"self\""),
         ],
-        None => Vec::new(),
+        _ => Vec::new(),
     };
     FeedHeaders {
         content_type: format.content_type(),
@@ -232,92 +229,6 @@ fn feed_headers(
         content_location: None,
         varies_on_accept: negotiated,
     }
-}
-
-/// One page of a feed, read from the database in one snapshot.
-struct LoadedFeed {
-    articles: Vec<Article>,
-    deleted: Vec<Tombstone>,
-    next: Option<Cursor>,
-    /// The catalogue clock of the snapshot.
-    clock: DateTime<Utc>,
-}
-
-impl LoadedFeed {
-    /// The catalogue clock, or when today's expired tombstones left: the last time the
-    /// document could have changed.
-    fn last_modified(&self, state: &State) -> DateTime<Utc> {
-        match tombstone_cutoff(state) {
-            Some(_) => self.clock.max(start_of_today()),
-            None => self.clock,
-        }
-    }
-}
-
-/// Deletions at or after this time are shown: the retention in days, counted from the
-/// start of today (UTC), so the set of tombstones only changes at midnight.
-fn tombstone_cutoff(state: &State) -> Option<DateTime<Utc>> {
-    let window = state.feeds.tombstone_window()?;
-    Some(start_of_today() - window)
-}
-
-fn start_of_today() -> DateTime<Utc> {
-    Utc::now()
-        .date_naive()
-        .and_hms_opt(0, 0, 0)
-        .map_or_else(Utc::now, |midnight| midnight.and_utc())
-}
-
-/// The page's articles and, on the first page, the scope's recent deletions, from the
-/// read replica when there is one and it has caught up with every change announced, else
-/// from the primary.
-async fn load(
-    state: &State,
-    scope: &FeedScope,
-    query: &ArticleQuery,
-) -> Result<LoadedFeed, AppError> {
-    if let Some(replica) = &state.read_pool {
-        let loaded = load_from(replica, state, scope, query).await?;
-        if state.cache.is_current(loaded.clock) {
-            return Ok(loaded);
-        }
-        tracing::debug!("the read replica is behind; reading the primary");
-    }
-    load_from(&state.pool, state, scope, query).await
-}
-
-async fn load_from(
-    pool: &DbPool,
-    state: &State,
-    scope: &FeedScope,
-    query: &ArticleQuery,
-) -> Result<LoadedFeed, AppError> {
-    let cutoff = tombstone_cutoff(state).filter(|_| query.after.is_none());
-    let mut conn = pool.get().await?;
-    // One snapshot, so that the clock dates exactly these items.
-    let (page, deleted, clock) = conn
-        .build_transaction()
-        .read_only()
-        .repeatable_read()
-        .run(async |conn| {
-            let page = db::articles::list(conn, scope, query).await?;
-            let deleted = match cutoff {
-                Some(since) => {
-                    db::articles::deleted_since(conn, scope, &query.filter, since, MAX_TOMBSTONES)
-                        .await?
-                }
-                None => Vec::new(),
-            };
-            let clock = db::site::catalogue_clock(conn).await?;
-            Ok::<_, diesel::result::Error>((page, deleted, clock))
-        })
-        .await?;
-    Ok(LoadedFeed {
-        articles: page.records.into_iter().map(|r| r.article).collect(),
-        deleted,
-        next: page.next,
-        clock,
-    })
 }
 
 fn parse_format(extension: &str) -> Result<FeedFormat, AppError> {
