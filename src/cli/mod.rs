@@ -15,6 +15,7 @@ use clap::{Args, Parser, Subcommand};
 
 use crate::config::{DatabaseUrl, FeedOptions, Settings};
 use crate::db;
+use crate::db::import::EditedArticles;
 use crate::domain::{Level, PublicUrl, Site};
 use crate::feeds::directory;
 use crate::feeds::ingest::{self, FeedDefaults};
@@ -144,6 +145,10 @@ struct ImportArgs {
     /// For feeds: the source of every item. Default: the feed's title.
     #[arg(long = "source")]
     source_name: Option<String>,
+    /// Write the catalogue's version over articles edited through the admin API since the
+    /// last import (by default they are kept as the editor left them).
+    #[arg(long)]
+    overwrite: bool,
 }
 
 #[derive(Debug, Args)]
@@ -234,14 +239,19 @@ async fn import(args: &ImportArgs) -> anyhow::Result<()> {
         &catalogue.articles,
         chrono::Utc::now(),
         None,
+        if args.overwrite {
+            EditedArticles::Overwrite
+        } else {
+            EditedArticles::Keep
+        },
         &mut |done| progress.advance(done),
     )
     .await?
     .report;
     progress.finish();
     println!(
-        "imported {file}: {} created, {} updated, {} unchanged",
-        report.created, report.updated, report.unchanged
+        "imported {file}: {} created, {} updated, {} unchanged, {} kept as edited",
+        report.created, report.updated, report.unchanged, report.kept_edited
     );
     Ok(())
 }

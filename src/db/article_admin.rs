@@ -1,5 +1,6 @@
 //! The admin API's reads and writes of single articles. Every write runs in one transaction
-//! with its audit entry, and bumps `version` and `updated_at`.
+//! with its audit entry, bumps `version` and `updated_at`, and marks the article edited, so
+//! that a re-import of its catalogue leaves the editor's version alone.
 
 use std::collections::BTreeSet;
 
@@ -56,6 +57,7 @@ pub async fn create(
                 public_id: article.public_id.unwrap_or_else(Uuid::new_v4),
                 import_key: None,
                 deleted_at: None,
+                edited_since_import: true,
                 values: values_of(
                     article,
                     author_id,
@@ -97,6 +99,7 @@ pub async fn update(
                     article.updated_at.unwrap_or(now),
                 ),
                 articles::version.eq(articles::version + 1),
+                articles::edited_since_import.eq(true),
             ))
             .execute(conn)
             .await?;
@@ -131,6 +134,7 @@ pub async fn set_deleted(
                 articles::deleted_at.eq(deleted.then_some(now)),
                 articles::updated_at.eq(now),
                 articles::version.eq(articles::version + 1),
+                articles::edited_since_import.eq(true),
             ))
             .execute(conn)
             .await?;

@@ -2,7 +2,7 @@
 
 use std::collections::{BTreeSet, HashMap};
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, SubsecRound, TimeDelta, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
@@ -18,6 +18,19 @@ pub struct ImportReport {
     pub created: usize,
     pub updated: usize,
     pub unchanged: usize,
+    /// Changed in the catalogue, but edited through the admin API since the last import:
+    /// left as the editor left it.
+    pub kept_edited: usize,
+}
+
+/// What an import does with an article an editor changed since the last import.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum EditedArticles {
+    /// Leave it as the editor left it (counted as `kept_edited`).
+    #[default]
+    Keep,
+    /// Write the catalogue's version over it.
+    Overwrite,
 }
 
 /// An import's report, and the feeds it changed (for WebSub).
@@ -33,18 +46,23 @@ const INSERT_CHUNK: usize = 2_000;
 /// Imports `articles` (newest first) all or nothing. Articles are matched by public id,
 /// else by import key.
 ///
-/// New articles without a date are published at the import time, `now`, less one
-/// microsecond per place in the listing: the listing order survives as a date order, which
-/// is what readers sort by, and no two entries share a timestamp (feed validators warn about
-/// identical `updated` values). They are also inserted oldest first, so the id, which breaks
-/// ties in every feed's order, agrees.
+/// New articles without a date are published at the import time, `now` in whole seconds,
+/// less one second per place in the listing: the listing order survives as a date order,
+/// which is what readers sort by, in the whole seconds RSS and most readers keep, and all
+/// in the past. Articles the import updates get their update date the same way, so no two
+/// share one (feed validators warn about identical `updated` values). New articles are
+/// inserted oldest first, so the id, which breaks ties in every feed's order, agrees.
+///
+/// An article edited through the admin API since the last import is left alone unless
+/// `edited` says to overwrite it.
 pub async fn import(
     conn: &mut AsyncPgConnection,
     catalogue: &[NewArticle],
     now: DateTime<Utc>,
     actor: super::audit::Actor,
+    edited: EditedArticles,
 ) -> QueryResult<Imported> {
-    import_reporting(conn, catalogue, now, actor, &mut |_| {}).await
+    import_reporting(conn, catalogue, now, actor, edited, &mut |_| {}).await
 }
 
 /// [`import`], calling `progress` with the number of articles done since its last call:
@@ -54,62 +72,79 @@ pub async fn import_reporting(
     catalogue: &[NewArticle],
     now: DateTime<Utc>,
     actor: super::audit::Actor,
+    edited: EditedArticles,
     progress: &mut (dyn FnMut(usize) + Send),
 ) -> QueryResult<Imported> {
     conn.transaction(async |conn| {
         let names: BTreeSet<_> = catalogue.iter().filter_map(|a| a.author.as_ref()).collect();
         let author_ids = authors::ensure(conn, &names).await?;
         let existing = load_matches(conn, catalogue).await?;
+        let plans: Vec<Plan<'_>> = catalogue
+            .iter()
+            .map(|article| plan(article, &existing, &author_ids, edited))
+            .collect();
+        let written: Vec<Option<DateTime<Utc>>> = plans
+            .iter()
+            .filter_map(|p| match p.action {
+                Action::Create => Some(None),
+                Action::Update(stored) => Some(Some(stored.row.updated_at)),
+                Action::Unchanged | Action::KeepEdited => None,
+            })
+            .collect();
+        let mut stamps = stamps(conn, now, &written).await?.into_iter();
 
         let mut report = ImportReport::default();
         let mut changed = Touched::default();
         let mut inserts = Vec::new();
-        for (place, article) in catalogue.iter().enumerate().rev() {
-            let author_id = article
-                .author
-                .as_ref()
-                .map(|name| author_ids[name.as_ref()]);
-            let key = article.import_key();
-            let stored = article
-                .public_id
-                .and_then(|id| existing.by_public_id.get(&id))
-                .or_else(|| existing.by_import_key.get(&key));
-            let unchanged = stored.is_some_and(|s| is_unchanged(s, article, author_id));
-            if !unchanged {
+        // Stamps go newest first, in listing order; rows are written oldest first, so that
+        // the id, which breaks ties in every feed's order, agrees.
+        let dated: Vec<_> = plans
+            .iter()
+            .zip(catalogue)
+            .map(|(plan, article)| {
+                let stamp = plan.action.writes().then(|| stamps.next()).flatten();
+                (plan, article, stamp)
+            })
+            .collect();
+        for (plan, article, stamp) in dated.into_iter().rev() {
+            let author_id = plan.author_id;
+            if plan.action.writes() {
                 changed.add(article.level, author_id, article.source.as_ref());
-                if let Some(Stored { row, .. }) = stored {
-                    changed.add(row.level.0, row.author_id, &row.source);
-                }
             }
-            match stored {
-                None => {
-                    let listed_at = now - chrono::TimeDelta::microseconds(place as i64);
-                    let published_at = article.published_at.unwrap_or(listed_at);
+            let stamp = stamp.unwrap_or(now);
+            match plan.action {
+                Action::Create => {
+                    let published_at = article.published_at.unwrap_or(stamp);
                     let updated_at = article.updated_at.unwrap_or(published_at);
                     inserts.push(ArticleInsert {
                         public_id: article.public_id.unwrap_or_else(Uuid::new_v4),
-                        import_key: Some(key),
+                        import_key: Some(article.import_key()),
                         deleted_at: article.deleted_at,
+                        edited_since_import: false,
                         values: values_of(article, author_id, published_at, updated_at),
                     });
                 }
-                Some(_) if unchanged => {
-                    report.unchanged += 1;
-                    progress(1);
-                }
-                Some(Stored { row, deleted_at }) => {
+                Action::Unchanged => report.unchanged += 1,
+                Action::KeepEdited => report.kept_edited += 1,
+                Action::Update(Stored {
+                    row, deleted_at, ..
+                }) => {
+                    changed.add(row.level.0, row.author_id, &row.source);
                     let published_at = article.published_at.unwrap_or(row.published_at);
-                    let updated_at = article.updated_at.unwrap_or(now);
+                    let updated_at = article.updated_at.unwrap_or(stamp.max(published_at));
                     diesel::update(articles::table.find(row.id))
                         .set((
                             values_of(article, author_id, published_at, updated_at),
                             articles::deleted_at.eq(article.deleted_at.or(*deleted_at)),
+                            articles::edited_since_import.eq(false),
                         ))
                         .execute(conn)
                         .await?;
                     report.updated += 1;
-                    progress(1);
                 }
+            }
+            if !matches!(plan.action, Action::Create) {
+                progress(1);
             }
         }
         for chunk in inserts.chunks(INSERT_CHUNK) {
@@ -136,6 +171,132 @@ pub async fn import_reporting(
         Ok(Imported { report, changed })
     })
     .await
+}
+
+/// What the import does with one catalogue item.
+struct Plan<'a> {
+    action: Action<'a>,
+    author_id: Option<i64>,
+}
+
+enum Action<'a> {
+    Create,
+    Update(&'a Stored),
+    Unchanged,
+    /// Changed in the catalogue, but an editor changed the article since.
+    KeepEdited,
+}
+
+impl Action<'_> {
+    fn writes(&self) -> bool {
+        matches!(self, Action::Create | Action::Update(_))
+    }
+}
+
+fn plan<'a>(
+    article: &NewArticle,
+    existing: &'a Matches,
+    author_ids: &HashMap<String, i64>,
+    edited: EditedArticles,
+) -> Plan<'a> {
+    let author_id = article
+        .author
+        .as_ref()
+        .and_then(|name| author_ids.get(name.as_ref()).copied());
+    let stored = article
+        .public_id
+        .and_then(|id| existing.by_public_id.get(&id))
+        .or_else(|| existing.by_import_key.get(&article.import_key()));
+    let action = match stored {
+        None => Action::Create,
+        Some(stored) if is_unchanged(stored, article, author_id) => Action::Unchanged,
+        Some(stored) if stored.edited_since_import && edited == EditedArticles::Keep => {
+            Action::KeepEdited
+        }
+        Some(stored) => Action::Update(stored),
+    };
+    Plan { action, author_id }
+}
+
+/// The dates this import gives the articles it writes (when the catalogue has none), in
+/// listing order, newest first. `written` holds, per article, its stored update date when
+/// it is an update. The rule:
+/// - whole seconds, since RSS and most readers keep no more, in listing order, from the
+///   import time down: listing order survives as date order;
+/// - never a second another article already shows (as its publication or update date), so
+///   no two items share one;
+/// - the newest above every date already shown, and an update later than the article's
+///   stored date, so that readers see new articles on top and updates as updates. Only
+///   imports in quick succession need that: the start then moves past the import time by
+///   as many seconds as it takes.
+async fn stamps(
+    conn: &mut AsyncPgConnection,
+    now: DateTime<Utc>,
+    written: &[Option<DateTime<Utc>>],
+) -> QueryResult<Vec<DateTime<Utc>>> {
+    if written.is_empty() {
+        return Ok(Vec::new());
+    }
+    let now = now.trunc_subsecs(0);
+    // Dates far ahead are a catalogue's own (a scheduled article), not an import's.
+    let horizon = now + TimeDelta::hours(1);
+    let newest: Option<DateTime<Utc>> = articles::table
+        .filter(articles::updated_at.le(horizon))
+        .select(diesel::dsl::max(articles::updated_at))
+        .first(conn)
+        .await?;
+    let mut clock = newest.map_or(now, |n| now.max(n.trunc_subsecs(0) + TimeDelta::seconds(1)));
+    loop {
+        let stamps = free_seconds_down_from(conn, clock, written.len()).await?;
+        let behind = stamps
+            .iter()
+            .zip(written)
+            .filter(|(stamp, stored)| stored.is_some_and(|stored| **stamp <= stored))
+            .count();
+        if behind == 0 {
+            return Ok(stamps);
+        }
+        clock += TimeDelta::seconds(i64::try_from(behind).unwrap_or(i64::MAX));
+    }
+}
+
+/// `count` whole seconds from `clock` down that no article shows as its publication or
+/// update date.
+async fn free_seconds_down_from(
+    conn: &mut AsyncPgConnection,
+    clock: DateTime<Utc>,
+    count: usize,
+) -> QueryResult<Vec<DateTime<Utc>>> {
+    let mut stamps = Vec::with_capacity(count);
+    let mut next = clock;
+    while stamps.len() < count {
+        let wanted = i64::try_from(count - stamps.len()).unwrap_or(i64::MAX);
+        let low = next - TimeDelta::seconds(2 * wanted + 60);
+        let high = next + TimeDelta::seconds(1);
+        let shown: Vec<(DateTime<Utc>, DateTime<Utc>)> = articles::table
+            .filter(
+                (articles::published_at
+                    .ge(low)
+                    .and(articles::published_at.lt(high)))
+                .or(articles::updated_at
+                    .ge(low)
+                    .and(articles::updated_at.lt(high))),
+            )
+            .select((articles::published_at, articles::updated_at))
+            .load(conn)
+            .await?;
+        let taken: BTreeSet<i64> = shown
+            .iter()
+            .flat_map(|(p, u)| [p.timestamp(), u.timestamp()])
+            .collect();
+        while stamps.len() < count && next > low {
+            if !taken.contains(&next.timestamp()) {
+                stamps.push(next);
+            }
+            next -= TimeDelta::seconds(1);
+        }
+    }
+    Ok(stamps)
 }
 
 /// Changed facets, with authors still as row ids.
@@ -190,7 +351,11 @@ fn is_unchanged(stored: &Stored, article: &NewArticle, author_id: Option<i64>) -
 struct Stored {
     row: ArticleRow,
     deleted_at: Option<DateTime<Utc>>,
+    edited_since_import: bool,
 }
+
+/// A stored article, its import key, deletion and whether an editor changed it since.
+type MatchRow = (ArticleRow, Option<String>, Option<DateTime<Utc>>, bool);
 
 struct Matches {
     by_public_id: HashMap<Uuid, Stored>,
@@ -203,7 +368,7 @@ async fn load_matches(
 ) -> QueryResult<Matches> {
     let ids: Vec<Uuid> = catalogue.iter().filter_map(|a| a.public_id).collect();
     let keys: Vec<String> = catalogue.iter().map(NewArticle::import_key).collect();
-    let rows: Vec<(ArticleRow, Option<String>, Option<DateTime<Utc>>)> = articles::table
+    let rows: Vec<MatchRow> = articles::table
         .filter(
             articles::public_id
                 .eq_any(&ids)
@@ -213,6 +378,7 @@ async fn load_matches(
             ArticleRow::as_select(),
             articles::import_key,
             articles::deleted_at,
+            articles::edited_since_import,
         ))
         .load(conn)
         .await?;
@@ -220,8 +386,12 @@ async fn load_matches(
         by_public_id: HashMap::new(),
         by_import_key: HashMap::new(),
     };
-    for (row, key, deleted_at) in rows {
-        let stored = Stored { row, deleted_at };
+    for (row, key, deleted_at, edited_since_import) in rows {
+        let stored = Stored {
+            row,
+            deleted_at,
+            edited_since_import,
+        };
         if let Some(key) = key {
             matches.by_import_key.insert(key, stored.clone());
         }

@@ -113,6 +113,8 @@ pub(super) struct ArticleInsert<'a> {
     pub(super) public_id: Uuid,
     pub(super) import_key: Option<String>,
     pub(super) deleted_at: Option<DateTime<Utc>>,
+    /// Written through the admin API (not by an import).
+    pub(super) edited_since_import: bool,
     #[diesel(embed)]
     pub(super) values: ArticleValues<'a>,
 }

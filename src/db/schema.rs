@@ -20,6 +20,7 @@ diesel::table! {
         created_at -> Timestamptz,
         deleted_at -> Nullable<Timestamptz>,
         version -> Int8,
+        edited_since_import -> Bool,
     }
 }
 

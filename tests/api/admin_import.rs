@@ -49,7 +49,7 @@ async fn one_bad_item_in_ten_thousand_writes_nothing_and_is_named() {
     let report: Value = response.json().await.unwrap();
     assert_eq!(
         report,
-        json!({"created": 10_000, "updated": 0, "unchanged": 0})
+        json!({"created": 10_000, "updated": 0, "unchanged": 0, "kept_edited": 0})
     );
     let again: Value = app
         .send_json(Method::POST, "/import", &token, &items)
@@ -59,7 +59,7 @@ async fn one_bad_item_in_ten_thousand_writes_nothing_and_is_named() {
         .unwrap();
     assert_eq!(
         again,
-        json!({"created": 0, "updated": 0, "unchanged": 10_000})
+        json!({"created": 0, "updated": 0, "unchanged": 10_000, "kept_edited": 0})
     );
     let feed = crate::feed_parse::rss(&app.feed_body("/feed.rss?limit=3").await);
     let titles: Vec<_> = feed

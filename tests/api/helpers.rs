@@ -115,6 +115,13 @@ impl TestDatabase {
         diesel::sql_query(sql).execute(&mut conn).await.expect(sql);
     }
 
+    /// Runs several statements at once (a migration's file, say).
+    pub async fn run_script(&self, sql: &str) {
+        use diesel_async::SimpleAsyncConnection;
+        let mut conn = self.connection().await;
+        conn.batch_execute(sql).await.expect(sql);
+    }
+
     pub async fn count(&self, sql: &str) -> i64 {
         let mut conn = self.connection().await;
         diesel::sql_query(sql)
@@ -238,10 +245,16 @@ impl TestApp {
         let catalogue = Catalogue::from_json(json.as_bytes()).expect("valid catalogue");
         let before = self.cache.generation();
         let mut conn = self.db.connection().await;
-        let report = db::import::import(&mut conn, &catalogue.articles, chrono::Utc::now(), None)
-            .await
-            .expect("import")
-            .report;
+        let report = db::import::import(
+            &mut conn,
+            &catalogue.articles,
+            chrono::Utc::now(),
+            None,
+            db::import::EditedArticles::Keep,
+        )
+        .await
+        .expect("import")
+        .report;
         if report.created + report.updated > 0 {
             self.wait_for_change_since(before, "an import").await;
         }

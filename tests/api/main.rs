@@ -20,6 +20,7 @@ mod import_feeds;
 mod instances;
 mod negotiation;
 mod pages;
+mod reimport;
 mod seed;
 mod tombstones;
 mod websub;

@@ -6,13 +6,16 @@ use super::auth::ApiClient;
 use super::body::JsonBytes;
 use super::idempotency::at_most_once;
 use crate::db;
-use crate::db::import::ImportReport;
+use crate::db::import::{EditedArticles, ImportReport};
 use crate::domain::{Catalogue, CatalogueError, CatalogueItem, FieldError};
 use crate::error::{AppError, Problem};
 use crate::handlers::{State, connection};
 
 #[utoipa::path(post, path = "/api/v1/import", tag = "import",
-    params(("Idempotency-Key" = Option<String>, Header, description = "Send a retried POST again safely")),
+    params(
+        ("Idempotency-Key" = Option<String>, Header, description = "Send a retried POST again safely"),
+        ImportOptions,
+    ),
     request_body(content = Vec<CatalogueItem>, description = "A catalogue, newest first, in the format of seed/stripe-articles.json"),
     responses(
         (status = 200, description = "Imported, all or nothing", body = ImportReport),
@@ -23,24 +26,47 @@ use crate::handlers::{State, connection};
         (status = 422, description = "Idempotency-Key reused with another body", body = Problem<'static>, content_type = "application/problem+json"),
     ),
 )]
-/// The body is the catalogue file itself (`seed/stripe-articles.json`'s format).
+/// The body is the catalogue file itself (`seed/stripe-articles.json`'s format). Articles
+/// edited through this API since the last import are left as they are (`kept_edited`),
+/// unless `overwrite=true`.
 pub async fn import_catalogue(
     state: State,
     client: ApiClient,
     req: HttpRequest,
+    options: web::Query<ImportOptions>,
     body: JsonBytes,
 ) -> Result<HttpResponse, AppError> {
+    let edited = if options.overwrite {
+        EditedArticles::Overwrite
+    } else {
+        EditedArticles::Keep
+    };
     at_most_once(
         &state,
         client,
         &req,
         &body.0,
-        import(&state, client, &body.0),
+        import(&state, client, &body.0, edited),
     )
     .await
 }
 
-async fn import(state: &State, client: ApiClient, body: &[u8]) -> Result<HttpResponse, AppError> {
+#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct ImportOptions {
+    /// Write the catalogue's version over articles edited through the API since the last
+    /// import (default: keep the editor's version).
+    #[serde(default)]
+    overwrite: bool,
+}
+
+async fn import(
+    state: &State,
+    client: ApiClient,
+    body: &[u8],
+    edited: EditedArticles,
+) -> Result<HttpResponse, AppError> {
     let catalogue = Catalogue::from_json(body).map_err(|e| match e {
         CatalogueError::Syntax { .. } => AppError::BadRequest(e.to_string()),
         CatalogueError::Item { item, ref error } => AppError::Invalid(vec![FieldError::new(
@@ -54,6 +80,7 @@ async fn import(state: &State, client: ApiClient, body: &[u8]) -> Result<HttpRes
         &catalogue.articles,
         chrono::Utc::now(),
         Some(client.token_id),
+        edited,
     )
     .await?;
     state.catalogue_changed(&imported.changed);
@@ -62,6 +89,7 @@ async fn import(state: &State, client: ApiClient, body: &[u8]) -> Result<HttpRes
         ("created", report.created),
         ("updated", report.updated),
         ("unchanged", report.unchanged),
+        ("kept_edited", report.kept_edited),
     ] {
         metrics::counter!("engfeed_imported_articles_total", "outcome" => outcome)
             .increment(count as u64);
