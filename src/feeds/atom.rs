@@ -7,7 +7,7 @@ use quick_xml::events::{BytesStart, Event};
 
 use super::{
     EXTENSION_PREFIX, FeedContent, FeedContext, FeedFormat, GENERATOR, LANGUAGE, RenderError,
-    VERSION, item_categories, metadata_extensions, summary, xml_text,
+    VERSION, content_html, item_categories, metadata_extensions, summary, xml_text,
 };
 use crate::domain::{Article, Tombstone, article_feed_id};
 
@@ -133,8 +133,8 @@ fn entry(context: &FeedContext<'_>, article: &Article) -> Entry {
             ..Link::default()
         }],
         summary: summary(article).map(Text::plain),
-        content: article.content_html.as_deref().map(|html| Content {
-            value: Some(xml_text(html).into_owned()),
+        content: content_html(context, article).map(|html| Content {
+            value: Some(html),
             content_type: Some("html".to_owned()),
             ..Content::default()
         }),

@@ -6,7 +6,8 @@ use std::borrow::Cow;
 use serde::Serialize;
 
 use super::{
-    FeedContent, FeedContext, FeedFormat, LANGUAGE, RenderError, item_categories, summary, xml_text,
+    FeedContent, FeedContext, FeedFormat, LANGUAGE, RenderError, content_html, item_categories,
+    summary, xml_text,
 };
 use crate::domain::{Article, Tombstone, article_feed_id};
 
@@ -137,7 +138,7 @@ pub(super) fn render(
 
 fn item<'a>(context: &FeedContext<'_>, article: &'a Article) -> Item<'a> {
     let summary = summary(article);
-    let content_html = article.content_html.as_deref().map(xml_text);
+    let content_html = content_html(context, article).map(Cow::Owned);
     let content_text = match content_html {
         Some(_) => None,
         None => Some(summary.clone().unwrap_or_else(|| xml_text(&article.title))),

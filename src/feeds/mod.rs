@@ -226,6 +226,23 @@ pub fn xml_text(text: &str) -> Cow<'_, str> {
     strip_xml_forbidden(text)
 }
 
+/// The article's HTML as feed text, with relative `href` and `src` resolved against the
+/// article's link (its URL, else its permalink): a reader would resolve them against the
+/// feed's URL and break them (the W3C validator warns `ContainsRelRef`).
+fn content_html(context: &FeedContext<'_>, article: &Article) -> Option<String> {
+    let html = article.content_html.as_deref()?;
+    // Stored HTML went through ammonia, which writes attribute names in lower case.
+    let has_links = html.contains("href=") || html.contains("src=");
+    let html = match url::Url::parse(&context.article_link(article)) {
+        Ok(base) if has_links => ammonia::Builder::default()
+            .url_relative(ammonia::UrlRelative::RewriteWithBase(base))
+            .clean(html)
+            .to_string(),
+        _ => html.to_owned(),
+    };
+    Some(xml_text(&html).into_owned())
+}
+
 /// The summary as feed text; `None` when blank, since readers (and the W3C validator) take
 /// an empty summary for a missing one done badly.
 fn summary(article: &Article) -> Option<Cow<'_, str>> {

@@ -7,7 +7,7 @@ use rss::{Category, Channel, Guid, Item};
 
 use super::{
     EXTENSION_PREFIX, FeedContent, FeedContext, FeedFormat, GENERATOR, LANGUAGE, RenderError,
-    VERSION, item_categories, metadata_extensions, summary, xml_text,
+    VERSION, content_html, item_categories, metadata_extensions, summary, xml_text,
 };
 use crate::domain::{Article, article_feed_id};
 
@@ -91,10 +91,7 @@ fn item(context: &FeedContext<'_>, article: &Article) -> Item {
         // <description> holds HTML, so the plain-text summary is escaped to read as written.
         description: summary(article)
             .map(|text| quick_xml::escape::partial_escape(text).into_owned()),
-        content: article
-            .content_html
-            .as_deref()
-            .map(|html| xml_text(html).into_owned()),
+        content: content_html(context, article),
         guid: Some(Guid {
             value: article_feed_id(article.public_id),
             permalink: false,

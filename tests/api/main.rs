@@ -7,6 +7,7 @@ mod admin_import;
 mod admin_validation;
 mod cli;
 mod conditional_get;
+mod content_links;
 mod export;
 mod feed_filters;
 mod feed_metadata;
