@@ -6,6 +6,12 @@
 #   3. migrates, imports the seed, serves on a free port and waits for GET /readyz.
 # It sets bin, workdir, DATABASE_URL and ENGFEED_PUBLIC_URL; on exit (error, INT, TERM
 # included) the server is stopped and the database dropped.
+#
+# Optional, set by the caller before start_throwaway_server:
+#   throwaway_serve_flags=(--websub-hub URL ...)  extra flags for `engfeed serve`
+#   throwaway_cleanup_hook() { ...; }              called on exit with the exit status as $1,
+#                                                  after the server is stopped and the
+#                                                  database dropped, before $workdir goes
 
 stop_throwaway_server() {
     local status=$?
@@ -21,6 +27,9 @@ stop_throwaway_server() {
         say "dropping the throwaway database $db"
         "$psql" -XqAt -d "$admin_url" -c "DROP DATABASE IF EXISTS $db WITH (FORCE)" >/dev/null \
             || say "warning: could not drop database $db; drop it by hand"
+    fi
+    if declare -F throwaway_cleanup_hook >/dev/null; then
+        throwaway_cleanup_hook "$status" || true
     fi
     rm -rf "$workdir"
     exit "$status"
@@ -67,8 +76,12 @@ start_throwaway_server() {
     say "engfeed import seed/stripe-articles.json"
     "$bin" import "$repo_root/seed/stripe-articles.json" >&2 || die "engfeed import of the seed failed"
 
-    say "engfeed serve on $ENGFEED_BIND (log: $workdir/server.log)"
-    RUST_LOG=${RUST_LOG:-warn} "$bin" serve >"$workdir/server.log" 2>&1 </dev/null &
+    local -a serve_flags=()
+    if declare -p throwaway_serve_flags >/dev/null 2>&1; then
+        serve_flags=("${throwaway_serve_flags[@]}")
+    fi
+    say "engfeed serve${serve_flags[*]:+ ${serve_flags[*]}} on $ENGFEED_BIND (log: $workdir/server.log)"
+    RUST_LOG=${RUST_LOG:-warn} "$bin" serve "${serve_flags[@]}" >"$workdir/server.log" 2>&1 </dev/null &
     server_pid=$!
     deadline=$((SECONDS + 30))
     until curl -fsS --max-time 2 -o /dev/null "$ENGFEED_PUBLIC_URL/readyz" 2>/dev/null; do
