@@ -203,11 +203,20 @@ pub fn problem_for_bare_errors<B>(
     ))
 }
 
+use diesel::result::DatabaseErrorKind;
+
 impl From<QueryError> for AppError {
     fn from(error: QueryError) -> Self {
         match error {
             QueryError::NotFound => AppError::NotFound("not found".to_owned()),
             lost if crate::db::is_connection_lost(&lost) => AppError::Unavailable,
+            // A race the retries did not settle (two writers claiming one name at once).
+            QueryError::DatabaseError(DatabaseErrorKind::UniqueViolation, info) => {
+                AppError::Conflict(format!(
+                    "another write took the same name at the same time; try again ({})",
+                    info.message()
+                ))
+            }
             other => AppError::Internal(other.into()),
         }
     }

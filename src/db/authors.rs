@@ -89,21 +89,55 @@ pub(super) async fn ensure(
         .into_iter()
         .collect();
     for name in names {
-        if ids.contains_key(name.as_ref()) {
-            continue;
+        if !ids.contains_key(name.as_ref()) {
+            let id = insert(conn, name).await?;
+            ids.insert(name.as_ref().to_owned(), id);
         }
+    }
+    Ok(ids)
+}
+
+/// Tries at most this many slugs for a new author before the conflict is reported.
+const SLUG_ATTEMPTS: usize = 5;
+
+/// The id of a new author `name`, created with a free slug. Concurrent writers may insert
+/// the same name, or take the chosen slug, between the look-up and the insert: the insert
+/// then does nothing and the name is looked up, or another slug tried.
+async fn insert(conn: &mut AsyncPgConnection, name: &AuthorName) -> QueryResult<i64> {
+    for _ in 0..SLUG_ATTEMPTS {
         let slug = free_slug(conn, &name.base_slug()).await?;
-        let id = diesel::insert_into(authors::table)
+        let inserted: Option<i64> = diesel::insert_into(authors::table)
             .values((
                 authors::name.eq(name.as_ref()),
                 authors::slug.eq(slug.as_ref()),
             ))
+            .on_conflict_do_nothing()
             .returning(authors::id)
             .get_result(conn)
-            .await?;
-        ids.insert(name.as_ref().to_owned(), id);
+            .await
+            .optional()?;
+        if let Some(id) = inserted {
+            return Ok(id);
+        }
+        let existing: Option<i64> = authors::table
+            .filter(authors::name.eq(name.as_ref()))
+            .select(authors::id)
+            .first(conn)
+            .await
+            .optional()?;
+        if let Some(id) = existing {
+            return Ok(id);
+        }
     }
-    Ok(ids)
+    // Still racing: a plain insert reports the unique violation (a 409).
+    diesel::insert_into(authors::table)
+        .values((
+            authors::name.eq(name.as_ref()),
+            authors::slug.eq(name.base_slug().as_ref()),
+        ))
+        .returning(authors::id)
+        .get_result(conn)
+        .await
 }
 
 /// `base` if no author has it, else the first free `base-2`, `base-3`, ...

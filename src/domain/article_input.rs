@@ -137,9 +137,7 @@ fn optional<T, R>(
 }
 
 fn rfc3339(field: &str, value: &str) -> Result<DateTime<Utc>, FieldError> {
-    DateTime::parse_from_rfc3339(value)
-        .map(|d| d.with_timezone(&Utc))
-        .map_err(|e| FieldError::new(field, format!("must be an RFC 3339 date-time ({e})")))
+    super::parse_date(field, value)
 }
 
 #[cfg(test)]

@@ -1,11 +1,22 @@
 //! Validated domain types. Nothing here knows about HTTP or the database.
 
+// Renderers and domain types take any stored or submitted value: nothing here may panic
+// (tests may index what they just built).
+#![deny(
+    clippy::panic,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing
+)]
+#![cfg_attr(test, allow(clippy::indexing_slicing))]
+
 mod article;
 mod article_input;
 mod article_query;
 mod author;
 mod catalogue;
 mod changed_facets;
+mod date;
 mod feed_scope;
 mod field_error;
 mod level;
@@ -23,6 +34,7 @@ pub use article_query::{ArticleFilter, ArticleQuery, Cursor, Listing};
 pub use author::{AuthorName, AuthorSlug};
 pub use catalogue::{Catalogue, CatalogueError, CatalogueItem, ExportedArticle};
 pub use changed_facets::ChangedFacets;
+pub use date::{in_range as date_in_range, parse_date};
 pub use feed_scope::{FeedLimit, FeedScope};
 pub use field_error::{FieldError, json_error_text};
 pub use level::Level;

@@ -38,7 +38,8 @@ pub enum FileKind {
 
 /// Tells the kinds apart by content, not by name.
 pub fn sniff(bytes: &[u8]) -> Option<FileKind> {
-    let text = String::from_utf8_lossy(&bytes[..bytes.len().min(4096)]);
+    let head = bytes.get(..4096).unwrap_or(bytes);
+    let text = String::from_utf8_lossy(head);
     let text = text.trim_start_matches('\u{feff}').trim_start();
     if text.starts_with('[') {
         Some(FileKind::Catalogue)

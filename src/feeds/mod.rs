@@ -4,6 +4,16 @@
 //! Every text that reaches a document goes through [`xml_text`], which drops the
 //! characters XML 1.0 forbids; the writers escape the rest (`<`, `&`, `]]>`).
 
+// Renderers and domain types take any stored or submitted value: nothing here may panic
+// (tests may index what they just built).
+#![deny(
+    clippy::panic,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing
+)]
+#![cfg_attr(test, allow(clippy::indexing_slicing))]
+
 mod atom;
 pub mod directory;
 pub mod ingest;

@@ -29,7 +29,7 @@ pub(super) fn render(
         language: Some(LANGUAGE.to_owned()),
         // Minutes, as long as Cache-Control's max-age lets readers keep it.
         ttl: Some(context.site.feed_max_age.div_ceil(60).to_string()),
-        last_build_date: Some(context.updated(content).to_rfc2822()),
+        last_build_date: Some(rfc2822(context.updated(content))),
         generator: Some(format!("{GENERATOR} {VERSION}")),
         docs: Some("https://www.rssboard.org/rss-specification".to_owned()),
         atom_ext: Some(AtomExtension {
@@ -43,6 +43,12 @@ pub(super) fn render(
         ..Channel::default()
     };
     Ok(channel.write_to(Vec::new())?)
+}
+
+/// An RFC 2822 date. chrono's `to_rfc2822` panics outside years 0 to 9999; input dates are
+/// kept within 1 to 9999 (`domain::parse_date`), and this never panics on any that got by.
+fn rfc2822(date: chrono::DateTime<chrono::Utc>) -> String {
+    date.format("%a, %-d %b %Y %H:%M:%S +0000").to_string()
 }
 
 /// WebSub's discovery link (the `Link` header says the same).
@@ -96,7 +102,7 @@ fn item(context: &FeedContext<'_>, article: &Article) -> Item {
             value: article_feed_id(article.public_id),
             permalink: false,
         }),
-        pub_date: Some(article.published_at.to_rfc2822()),
+        pub_date: Some(rfc2822(article.published_at)),
         categories,
         dublin_core_ext: creator,
         extensions: metadata(article),

@@ -15,6 +15,7 @@ mod feed_paging;
 mod feed_parse;
 mod feeds;
 mod helpers;
+mod hostile;
 mod hostile_text;
 mod import;
 mod import_feeds;

@@ -1,0 +1,114 @@
+//! Hostile input and concurrency (issue 11): out-of-range dates and crafted cursors are
+//! clear 400s, parallel writers get no 5xx, and every feed stays online and valid.
+
+use reqwest::Method;
+use serde_json::json;
+
+use crate::feed_parse::{atom, json_feed, rss};
+use crate::helpers::TestApp;
+
+/// Every feed format still parses.
+async fn feeds_are_valid(app: &TestApp) {
+    rss(&app.feed_body("/feed.rss").await);
+    atom(&app.feed_body("/feed.atom").await);
+    json_feed(&app.feed_body("/feed.json").await);
+}
+
+#[tokio::test]
+async fn dates_beyond_four_digit_years_in_utc_are_refused_by_name() {
+    let app = TestApp::with_seed().await;
+    let token = app.token("editor").await;
+    for (field, date) in [
+        ("published_at", "9999-12-31T23:00:00-05:00"),
+        ("published_at", "0000-01-01T00:00:00+00:30"),
+        ("updated_at", "9999-12-31T23:59:59-00:01"),
+    ] {
+        let body = json!({"title": "Far away", "level": "beginner", "source": "Acme", field: date});
+        let response = app
+            .send_json(Method::POST, "/articles", &token, &body)
+            .await;
+        assert_eq!(response.status(), 400, "{field}={date}");
+        let problem: serde_json::Value = response.json().await.unwrap();
+        assert_eq!(problem["errors"][0]["field"], field, "{problem}");
+    }
+    let catalogue = json!([{
+        "title": "Deleted far away", "summary": "", "author": null, "level": "beginner",
+        "read_minutes": null, "includes_code": false, "has_summary": false, "source": "Acme",
+        "deleted_at": "9999-12-31T23:59:59-01:00"
+    }]);
+    let imported = app
+        .send_json(Method::POST, "/import", &token, &catalogue)
+        .await;
+    assert_eq!(imported.status(), 400);
+    // The last valid second is fine, and renders in every format.
+    let edge = json!({"title": "At the edge", "level": "beginner", "source": "Acme",
+                      "published_at": "9999-12-31T23:59:59Z"});
+    app.create_article(&token, &edge).await;
+    feeds_are_valid(&app).await;
+    let channel = rss(&app.feed_body("/feed.rss").await);
+    assert_eq!(
+        channel.items[0].pub_date.as_deref(),
+        Some("Fri, 31 Dec 9999 23:59:59 +0000")
+    );
+}
+
+#[tokio::test]
+async fn crafted_cursors_and_dates_in_urls_are_400s() {
+    let app = TestApp::with_seed().await;
+    let token = app.token("reader").await;
+    for path in [
+        "/feed.atom?cursor=-8000000000000000000.1",
+        "/feed.rss?cursor=253402300800000000.1",
+        "/feed.json?since=9999-12-31T23:59:59-23:59",
+    ] {
+        let response = app.get(path).await;
+        assert_eq!(response.status(), 400, "{path}");
+        assert_eq!(
+            response.headers()["content-type"],
+            "application/problem+json",
+            "{path}"
+        );
+    }
+    let listed = app
+        .api(
+            Method::GET,
+            "/articles?cursor=-8000000000000000000.1",
+            &token,
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(listed.status(), 400);
+}
+
+#[tokio::test]
+async fn parallel_writers_with_one_new_author_get_no_server_error() {
+    let app = TestApp::with_seed().await;
+    let token = app.token("editor").await;
+    // One new name, and different names sharing one slug ("Ann Lee", "ann lee", "Ann-Lee").
+    let names = ["Nova Writer"; 4]
+        .into_iter()
+        .chain(["Ann Lee", "ann lee", "Ann-Lee", "ANN LEE"]);
+    let writes = names.enumerate().map(|(n, name)| {
+        let body = json!({"title": format!("Parallel {n}"), "author": name,
+                          "level": "advanced", "source": "Acme"});
+        let (app, token) = (&app, &token);
+        async move {
+            app.send_json(Method::POST, "/articles", token, &body)
+                .await
+                .status()
+        }
+    });
+    let statuses = futures_util::future::join_all(writes).await;
+    assert!(statuses.iter().all(|s| s.as_u16() == 201), "{statuses:?}");
+    let authors = app.api_json("/authors", &token).await;
+    let slugs: Vec<&str> = authors["authors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|a| a["slug"].as_str())
+        .filter(|s| s.starts_with("ann-lee") || s.starts_with("nova-writer"))
+        .collect();
+    assert_eq!(slugs.len(), 5, "one Nova Writer, four Ann Lees: {slugs:?}");
+    feeds_are_valid(&app).await;
+}
