@@ -210,6 +210,7 @@ impl From<QueryError> for AppError {
         match error {
             QueryError::NotFound => AppError::NotFound("not found".to_owned()),
             lost if crate::db::is_connection_lost(&lost) => AppError::Unavailable,
+            timeout if crate::db::is_timeout(&timeout) => AppError::Unavailable,
             // A race the retries did not settle (two writers claiming one name at once).
             QueryError::DatabaseError(DatabaseErrorKind::UniqueViolation, info) => {
                 AppError::Conflict(format!(

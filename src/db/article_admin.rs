@@ -50,6 +50,7 @@ pub async fn create(
     actor: Actor,
 ) -> QueryResult<ArticleRecord> {
     conn.transaction(async |conn| {
+        super::site::begin_catalogue_write(conn).await?;
         let author_id = author_id(conn, article).await?;
         let published_at = article.published_at.unwrap_or(now);
         let id: i64 = diesel::insert_into(articles::table)
@@ -70,6 +71,7 @@ pub async fn create(
             .await?;
         let created = by_id(conn, id).await?;
         audit::record(conn, entry(actor, "create", id, None, Some(&created))).await?;
+        super::site::end_catalogue_write(conn).await?;
         Ok(created)
     })
     .await
@@ -85,6 +87,7 @@ pub async fn update(
     actor: Actor,
 ) -> Result<ArticleRecord, WriteError> {
     conn.transaction(async |conn| {
+        super::site::begin_catalogue_write(conn).await?;
         let (id, previous) = lock(conn, public_id, precondition).await?;
         let author_id = author_id(conn, article).await?;
         let published_at = article
@@ -109,6 +112,7 @@ pub async fn update(
             entry(actor, "update", id, Some(&previous), Some(&current)),
         )
         .await?;
+        super::site::end_catalogue_write(conn).await?;
         Ok(current)
     })
     .await
@@ -125,6 +129,7 @@ pub async fn set_deleted(
     actor: Actor,
 ) -> Result<ArticleRecord, WriteError> {
     conn.transaction(async |conn| {
+        super::site::begin_catalogue_write(conn).await?;
         let (id, previous) = lock(conn, public_id, precondition).await?;
         if previous.deleted_at.is_some() == deleted {
             return Ok(previous);
@@ -145,6 +150,7 @@ pub async fn set_deleted(
             entry(actor, action, id, Some(&previous), Some(&current)),
         )
         .await?;
+        super::site::end_catalogue_write(conn).await?;
         Ok(current)
     })
     .await

@@ -220,6 +220,7 @@ pub async fn rename(
 ) -> Result<AuthorRef, RenameError> {
     use diesel_async::AsyncConnection;
     conn.transaction(async |conn| {
+        super::site::begin_catalogue_write(conn).await?;
         let (id, previous): (i64, String) = authors::table
             .filter(authors::slug.eq(slug.as_ref()))
             .select((authors::id, authors::name))
@@ -273,6 +274,7 @@ pub async fn rename(
             },
         )
         .await?;
+        super::site::end_catalogue_write(conn).await?;
         Ok(after)
     })
     .await

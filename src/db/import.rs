@@ -76,6 +76,7 @@ pub async fn import_reporting(
     progress: &mut (dyn FnMut(usize) + Send),
 ) -> QueryResult<Imported> {
     conn.transaction(async |conn| {
+        super::site::begin_catalogue_write(conn).await?;
         let names: BTreeSet<_> = catalogue.iter().filter_map(|a| a.author.as_ref()).collect();
         let author_ids = authors::ensure(conn, &names).await?;
         let existing = load_matches(conn, catalogue).await?;
@@ -168,6 +169,7 @@ pub async fn import_reporting(
         )
         .await?;
         let changed = changed.resolve(conn).await?;
+        super::site::end_catalogue_write(conn).await?;
         Ok(Imported { report, changed })
     })
     .await

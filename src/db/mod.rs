@@ -20,12 +20,23 @@ use std::time::Duration;
 use diesel::Connection;
 use diesel_async::AsyncPgConnection;
 use diesel_async::async_connection_wrapper::AsyncConnectionWrapper;
-use diesel_async::pooled_connection::AsyncDieselConnectionManager;
 use diesel_async::pooled_connection::deadpool::{BuildError, Object, Pool};
+use diesel_async::pooled_connection::{AsyncDieselConnectionManager, ManagerConfig};
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 
 pub use diesel::result::{ConnectionError, Error as QueryError, QueryResult};
 pub use diesel_async::pooled_connection::deadpool::PoolError;
+
+/// The statement gave up waiting: for a lock (`lock_timeout`) or to finish
+/// (`statement_timeout`). diesel reports both as an unknown database error; PostgreSQL's
+/// message says which.
+pub fn is_timeout(error: &QueryError) -> bool {
+    matches!(
+        error,
+        QueryError::DatabaseError(diesel::result::DatabaseErrorKind::Unknown, info)
+            if info.message().starts_with("canceling statement due to")
+    )
+}
 
 /// The server went away mid-query (restart, failover, network).
 pub fn is_connection_lost(error: &QueryError) -> bool {
@@ -42,10 +53,27 @@ pub type DbConn = Object<AsyncPgConnection>;
 
 pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("./migrations");
 
+/// Every pooled connection's session limits: a request blocked behind another
+/// transaction's lock (a long import, say) fails fast (answered 503 with `Retry-After`)
+/// instead of holding its worker; no statement of a request runs longer than that.
+const SESSION_LIMITS: &str = "SET lock_timeout = '2s'; SET statement_timeout = '30s'";
+
 /// Builds the pool. Connections open lazily; a request that waits longer than
 /// `wait_timeout` for one gets an error (answered as 503) instead of hanging.
 pub fn build_pool(database_url: &str, max_size: usize) -> Result<DbPool, BuildError> {
-    let manager = AsyncDieselConnectionManager::<AsyncPgConnection>::new(database_url);
+    let mut config = ManagerConfig::<AsyncPgConnection>::default();
+    config.custom_setup = Box::new(|url| {
+        Box::pin(async move {
+            use diesel_async::{AsyncConnection, SimpleAsyncConnection};
+            let mut conn = AsyncPgConnection::establish(url).await?;
+            conn.batch_execute(SESSION_LIMITS)
+                .await
+                .map_err(ConnectionError::CouldntSetupConfiguration)?;
+            Ok(conn)
+        })
+    });
+    let manager =
+        AsyncDieselConnectionManager::<AsyncPgConnection>::new_with_config(database_url, config);
     Pool::builder(manager)
         .max_size(max_size)
         .runtime(deadpool::Runtime::Tokio1)

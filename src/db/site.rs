@@ -29,3 +29,25 @@ pub async fn catalogue_clock(conn: &mut AsyncPgConnection) -> QueryResult<DateTi
         .first(conn)
         .await
 }
+
+/// Starts a write to the catalogue in the current transaction: until
+/// [`end_catalogue_write`], the triggers only note that articles or authors changed.
+/// Moving the catalogue clock locks the `site` row until commit; taken last, it never holds
+/// up other writers for a whole import, and a writer holding it never waits for another
+/// (two writers could deadlock: one holding `site` and waiting for the other's new author
+/// row, the other the reverse).
+pub(super) async fn begin_catalogue_write(conn: &mut AsyncPgConnection) -> QueryResult<()> {
+    diesel::sql_query("SELECT set_config('engfeed.defer_catalogue_clock', 'on', true)")
+        .execute(conn)
+        .await
+        .map(drop)
+}
+
+/// Moves the clock once if the transaction touched the catalogue (and NOTIFYs at commit).
+/// The transaction's last statement.
+pub(super) async fn end_catalogue_write(conn: &mut AsyncPgConnection) -> QueryResult<()> {
+    diesel::sql_query("SELECT engfeed_move_catalogue_clock_if_touched()")
+        .execute(conn)
+        .await
+        .map(drop)
+}

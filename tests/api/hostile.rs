@@ -94,13 +94,12 @@ async fn parallel_writers_with_one_new_author_get_no_server_error() {
                           "level": "advanced", "source": "Acme"});
         let (app, token) = (&app, &token);
         async move {
-            app.send_json(Method::POST, "/articles", token, &body)
-                .await
-                .status()
+            let response = app.send_json(Method::POST, "/articles", token, &body).await;
+            (response.status().as_u16(), response.text().await.unwrap())
         }
     });
     let statuses = futures_util::future::join_all(writes).await;
-    assert!(statuses.iter().all(|s| s.as_u16() == 201), "{statuses:?}");
+    assert!(statuses.iter().all(|(s, _)| *s == 201), "{statuses:?}");
     let authors = app.api_json("/authors", &token).await;
     let slugs: Vec<&str> = authors["authors"]
         .as_array()
@@ -111,4 +110,41 @@ async fn parallel_writers_with_one_new_author_get_no_server_error() {
         .collect();
     assert_eq!(slugs.len(), 5, "one Nova Writer, four Ann Lees: {slugs:?}");
     feeds_are_valid(&app).await;
+}
+
+#[tokio::test]
+async fn a_long_import_does_not_hold_up_other_writes() {
+    use diesel_async::SimpleAsyncConnection;
+    let app = TestApp::with_seed().await;
+    let token = app.token("editor").await;
+    // An import in progress, as db::import runs one: clock deferred, rows written, open.
+    let mut import = app.db.connection().await;
+    import
+        .batch_execute(
+            "BEGIN; \
+             SELECT set_config('engfeed.defer_catalogue_clock', 'on', true); \
+             INSERT INTO articles (import_key, title, summary, level, includes_code, \
+                                   has_summary, source, published_at, updated_at) \
+             VALUES ('slow', 'Slow import', '', 'beginner', false, false, 'Acme', now(), now());",
+        )
+        .await
+        .unwrap();
+    let started = std::time::Instant::now();
+    let body = json!({"title": "Written meanwhile", "level": "beginner", "source": "Acme"});
+    let response = app
+        .send_json(Method::POST, "/articles", &token, &body)
+        .await;
+    assert_eq!(response.status(), 201, "{}", response.text().await.unwrap());
+    // Waiting for the import's commit would take until the lock timeout (2 s) and fail.
+    assert!(started.elapsed() < std::time::Duration::from_secs(2));
+    import
+        .batch_execute("SELECT engfeed_move_catalogue_clock(); COMMIT;")
+        .await
+        .unwrap();
+    let titles: Vec<String> = rss(&app.feed_body("/feed.rss").await)
+        .items
+        .into_iter()
+        .filter_map(|i| i.title)
+        .collect();
+    assert!(titles.contains(&"Written meanwhile".to_owned()));
 }
