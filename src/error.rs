@@ -264,6 +264,7 @@ impl From<crate::db::article_admin::WriteError> for AppError {
             WriteError::PreconditionFailed { current } => AppError::PreconditionFailed(format!(
                 "If-Match does not match: the article is now at version \"v{current}\"; fetch it again and retry"
             )),
+            WriteError::Invalid(errors) => AppError::Invalid(errors),
             WriteError::Query(e) => e.into(),
         }
     }

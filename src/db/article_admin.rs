@@ -15,7 +15,7 @@ use super::models::{
     ArticleInsert, ArticleRow, AuthorRow, RecordMetaRow, into_record, record_query, values_of,
 };
 use super::schema::articles;
-use crate::domain::{ArticleRecord, NewArticle, Precondition};
+use crate::domain::{ArticleRecord, FieldError, NewArticle, Precondition};
 
 /// Why a write did not happen.
 #[derive(Debug, thiserror::Error)]
@@ -24,6 +24,9 @@ pub enum WriteError {
     NotFound,
     #[error("the article is at version {current}")]
     PreconditionFailed { current: i64 },
+    /// The update, applied to the stored article, is not a valid article.
+    #[error("invalid fields")]
+    Invalid(Vec<FieldError>),
     #[error(transparent)]
     Query(#[from] diesel::result::Error),
 }
@@ -77,26 +80,43 @@ pub async fn create(
     .await
 }
 
-/// Replaces an article's fields (the caller merged a partial update into the stored ones).
-pub async fn update(
+/// An update's outcome: the article before and after (the same when nothing changed).
+pub struct Updated {
+    pub previous: ArticleRecord,
+    pub current: ArticleRecord,
+}
+
+/// Changes an article to what `merge` makes of it, read under the row lock: two concurrent
+/// partial updates of different fields both land. `merge` answers `None` when the request
+/// changes nothing; then nothing is written (no new version, no cache flush).
+pub async fn update<M>(
     conn: &mut AsyncPgConnection,
     public_id: Uuid,
-    article: &NewArticle,
+    merge: M,
     precondition: &Precondition,
     now: DateTime<Utc>,
     actor: Actor,
-) -> Result<ArticleRecord, WriteError> {
+) -> Result<Updated, WriteError>
+where
+    M: FnOnce(&ArticleRecord) -> Result<Option<NewArticle>, Vec<FieldError>> + Send,
+{
     conn.transaction(async |conn| {
         super::site::begin_catalogue_write(conn).await?;
         let (id, previous) = lock(conn, public_id, precondition).await?;
-        let author_id = author_id(conn, article).await?;
+        let Some(article) = merge(&previous).map_err(WriteError::Invalid)? else {
+            return Ok(Updated {
+                current: previous.clone(),
+                previous,
+            });
+        };
+        let author_id = author_id(conn, &article).await?;
         let published_at = article
             .published_at
             .unwrap_or(previous.article.published_at);
         diesel::update(articles::table.find(id))
             .set((
                 values_of(
-                    article,
+                    &article,
                     author_id,
                     published_at,
                     article.updated_at.unwrap_or(now),
@@ -113,7 +133,7 @@ pub async fn update(
         )
         .await?;
         super::site::end_catalogue_write(conn).await?;
-        Ok(current)
+        Ok(Updated { previous, current })
     })
     .await
 }

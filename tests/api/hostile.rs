@@ -148,3 +148,75 @@ async fn a_long_import_does_not_hold_up_other_writes() {
         .collect();
     assert!(titles.contains(&"Written meanwhile".to_owned()));
 }
+
+#[tokio::test]
+async fn concurrent_patches_of_different_fields_both_land() {
+    let app = TestApp::with_seed().await;
+    let token = app.token("editor").await;
+    let listed = app.api_json("/articles?limit=10", &token).await;
+    let ids: Vec<String> = listed["articles"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["id"].as_str().unwrap().to_owned())
+        .collect();
+    for (n, id) in ids.iter().enumerate() {
+        let path = format!("/articles/{id}");
+        let title = json!({"title": format!("Retitled {n}")});
+        let summary = json!({"summary": format!("Resummarised {n}")});
+        let (a, b) = tokio::join!(
+            app.send_json(Method::PATCH, &path, &token, &title),
+            app.send_json(Method::PATCH, &path, &token, &summary),
+        );
+        assert_eq!((a.status().as_u16(), b.status().as_u16()), (200, 200));
+        let stored = app.api_json(&path, &token).await;
+        assert_eq!(stored["title"], format!("Retitled {n}"), "{stored}");
+        assert_eq!(stored["summary"], format!("Resummarised {n}"), "{stored}");
+    }
+}
+
+#[tokio::test]
+async fn an_empty_patch_changes_nothing() {
+    let app = TestApp::with_seed().await;
+    let token = app.token("editor").await;
+    let listed = app.api_json("/articles?limit=1", &token).await;
+    let article = &listed["articles"][0];
+    let path = format!("/articles/{}", article["id"].as_str().unwrap());
+    let before = app.api_json(&path, &token).await;
+    let generation = app.cache.generation();
+    let response = app
+        .send_json(Method::PATCH, &path, &token, &json!({}))
+        .await;
+    assert_eq!(response.status(), 200);
+    let after = app.api_json(&path, &token).await;
+    assert_eq!(before, after, "same version, same dates");
+    assert_eq!(app.cache.generation(), generation, "no cache flush");
+}
+
+#[tokio::test]
+async fn refused_logins_are_logged_counted_and_carry_the_common_headers() {
+    let app = TestApp::spawn().await;
+    let refused = app
+        .client
+        .get(app.url("/api/v1/articles"))
+        .bearer_auth("not-a-token")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 401);
+    assert!(refused.headers().contains_key("x-request-id"));
+    assert_eq!(refused.headers()["x-content-type-options"], "nosniff");
+    assert_eq!(
+        refused.headers()["content-type"],
+        "application/problem+json"
+    );
+    let metrics = app.get("/metrics").await.text().await.unwrap();
+    assert!(
+        metrics
+            .lines()
+            .any(|l| l.starts_with("engfeed_http_requests_total")
+                && l.contains("route=\"/api/v1\"")
+                && l.contains("status=\"401\"")),
+        "{metrics}"
+    );
+}

@@ -267,25 +267,37 @@ pub async fn update_article(
     let public_id = parse_id(&id)?;
     let precondition = precondition(&req)?;
     let patch = body.value;
+    // Merged into the article as stored under the row lock, not as read before it.
+    let merge = |stored: &ArticleRecord| {
+        let unchanged = ArticleInput::from(&stored.article);
+        let mut input = unchanged.clone();
+        apply(patch, &mut input);
+        if input == unchanged {
+            return Ok(None);
+        }
+        input.validate().map(Some)
+    };
     let mut conn = connection(&state).await?;
-    let stored = db::article_admin::find(&mut conn, public_id)
-        .await?
-        .ok_or_else(not_found)?;
-    let mut input = ArticleInput::from(&stored.article);
-    apply(patch, &mut input);
-    let article = input.validate().map_err(AppError::Invalid)?;
-    // The version is checked again under a row lock: what was read above may be stale.
-    let record = db::article_admin::update(
+    let updated = db::article_admin::update(
         &mut conn,
         public_id,
-        &article,
+        merge,
         &precondition,
         chrono::Utc::now(),
         Some(client.token_id),
     )
     .await?;
-    state.catalogue_changed(&ChangedFacets::of([&stored.article, &record.article]));
-    Ok(article_response(HttpResponse::Ok(), &state.site, &record))
+    if updated.current.version != updated.previous.version {
+        state.catalogue_changed(&ChangedFacets::of([
+            &updated.previous.article,
+            &updated.current.article,
+        ]));
+    }
+    Ok(article_response(
+        HttpResponse::Ok(),
+        &state.site,
+        &updated.current,
+    ))
 }
 
 #[utoipa::path(delete, path = "/api/v1/articles/{id}", tag = "articles",

@@ -3,7 +3,7 @@
 use std::net::IpAddr;
 use std::time::Duration;
 
-use actix_web::body::MessageBody;
+use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header;
 use actix_web::middleware::Next;
@@ -22,11 +22,22 @@ pub struct ApiClient {
 
 /// Refuses every request without a live token before it reaches a handler, so no route
 /// added to the scope can forget to check. A client that keeps failing is refused with 429
-/// before its token is even looked at.
+/// before its token is even looked at. Refusals are answered here as responses (not
+/// errors), so they pass through the access log, metrics and common headers like any other.
 pub async fn require_token(
     req: ServiceRequest,
     next: Next<impl MessageBody>,
-) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {
+    match authenticate(&req).await {
+        Ok(client) => {
+            req.extensions_mut().insert(client);
+            Ok(next.call(req).await?.map_into_left_body())
+        }
+        Err(refusal) => Ok(req.error_response(refusal).map_into_right_body()),
+    }
+}
+
+async fn authenticate(req: &ServiceRequest) -> Result<ApiClient, AppError> {
     let state = req
         .app_data::<web::Data<AppState>>()
         .ok_or_else(|| AppError::Internal(anyhow::anyhow!("AppState is not registered")))?;
@@ -34,28 +45,27 @@ pub async fn require_token(
     if let Some(ip) = client
         && state.failed_logins.is_blocked(ip)
     {
-        return Err(too_many_failures().into());
+        return Err(too_many_failures());
     }
-    let presented = bearer_token(&req).ok_or_else(|| {
+    let presented = bearer_token(req).ok_or_else(|| {
         AppError::Unauthorized(
             "send a token as `Authorization: Bearer <token>` (see `engfeed token create`)"
                 .to_owned(),
         )
     })?;
-    let mut conn = state.pool.get().await.map_err(AppError::from)?;
-    let token_id = db::tokens::authenticate(&mut conn, TokenHash::of(presented.as_str()))
-        .await
-        .map_err(AppError::from)?;
+    let mut conn = state.pool.get().await?;
+    let token_id = db::tokens::authenticate(&mut conn, TokenHash::of(presented.as_str())).await?;
     drop(conn);
     // Only a token that was presented and refused counts: that is what guessing looks like.
     let Some(token_id) = token_id else {
         if let Some(ip) = client {
             state.failed_logins.record(ip);
         }
-        return Err(AppError::Unauthorized("the token is unknown or revoked".to_owned()).into());
+        return Err(AppError::Unauthorized(
+            "the token is unknown or revoked".to_owned(),
+        ));
     };
-    req.extensions_mut().insert(ApiClient { token_id });
-    next.call(req).await
+    Ok(ApiClient { token_id })
 }
 
 fn too_many_failures() -> AppError {
