@@ -49,6 +49,17 @@ impl fmt::Display for DatabaseUrl {
             // Only fails for URLs that cannot have a password, which this one has.
             let _ = shown.set_password(Some("***"));
         }
+        // libpq-style URLs may carry the password as a parameter too: `?password=...`.
+        if shown.query_pairs().any(|(key, _)| key == "password") {
+            let pairs: Vec<(String, String)> = shown
+                .query_pairs()
+                .map(|(key, value)| match key.as_ref() {
+                    "password" => (key.into_owned(), "***".to_owned()),
+                    _ => (key.into_owned(), value.into_owned()),
+                })
+                .collect();
+            shown.query_pairs_mut().clear().extend_pairs(pairs);
+        }
         f.write_str(shown.as_str())
     }
 }
@@ -174,5 +185,18 @@ mod tests {
             "postgres://engfeed:***@127.0.0.1:5432/other"
         );
         assert!("mysql://x/y".parse::<DatabaseUrl>().is_err());
+    }
+
+    #[test]
+    fn database_url_masks_a_password_given_as_a_parameter() {
+        let url: DatabaseUrl =
+            "postgres://engfeed@127.0.0.1/engfeed?sslmode=disable&password=s3cret"
+                .parse()
+                .unwrap();
+        assert_eq!(
+            url.to_string(),
+            "postgres://engfeed@127.0.0.1/engfeed?sslmode=disable&password=***"
+        );
+        assert!(!format!("{url:?}").contains("s3cret"));
     }
 }

@@ -132,7 +132,15 @@ fn matching<'a>(scope: &'a FeedScope, filter: &'a ArticleFilter) -> RecordSelect
     }
     if !filter.sources.is_empty() {
         let sources: Vec<&str> = filter.sources.iter().map(String::as_str).collect();
-        select = select.filter(lower(articles::source).eq_any(sources));
+        // Case-insensitive as ICU sees it (migration 9): Rust's lower-casing of the value
+        // and PostgreSQL's of the column need not agree.
+        select = select.filter(
+            diesel::dsl::sql::<diesel::sql_types::Bool>(
+                "\"articles\".\"source\" COLLATE engfeed_case_insensitive = ANY(",
+            )
+            .bind::<diesel::sql_types::Array<diesel::sql_types::Text>, _>(sources)
+            .sql(")"),
+        );
     }
     if let Some(code) = filter.includes_code {
         select = select.filter(articles::includes_code.eq(code));

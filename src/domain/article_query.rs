@@ -66,6 +66,22 @@ impl ArticleQuery {
         let mut errors = Vec::new();
         let mut query = ArticleQuery::default();
         let mut seen: Vec<(String, String)> = Vec::new();
+        // form_urlencoded decodes invalid UTF-8 to U+FFFD, which would silently search
+        // for something else: such a parameter is refused instead.
+        for raw in query_string.split('&') {
+            let (key, value) = raw.split_once('=').unwrap_or((raw, ""));
+            let value = value.replace('+', " ");
+            if percent_encoding::percent_decode_str(&value)
+                .decode_utf8()
+                .is_err()
+            {
+                let key = percent_encoding::percent_decode_str(key).decode_utf8_lossy();
+                errors.push(FieldError::new(
+                    key,
+                    "is not valid UTF-8 once percent-decoded",
+                ));
+            }
+        }
         for (key, value) in url::form_urlencoded::parse(query_string.as_bytes()) {
             let (key, value) = (key.into_owned(), value.into_owned());
             if value.contains('\0') {
@@ -102,7 +118,7 @@ impl ArticleQuery {
                     filter.authors.insert(slug);
                     Ok(())
                 }),
-                ("source", _) => list().try_for_each(|v| {
+                ("source", _) => source_names(&value).into_iter().try_for_each(|v| {
                     if v.chars().count() > 200 {
                         return Err(FieldError::new(
                             "source",
@@ -237,7 +253,12 @@ impl ArticleFilter {
             pairs.push(("q", text.clone()));
         }
         if !self.sources.is_empty() {
-            pairs.push(("source", join(self.sources.iter().cloned().collect())));
+            let names = self
+                .sources
+                .iter()
+                .map(|name| escape_source(name))
+                .collect();
+            pairs.push(("source", join(names)));
         }
         if let Some(since) = self.since {
             pairs.push((
@@ -303,6 +324,31 @@ impl ArticleFilter {
         }
         (!parts.is_empty()).then(|| parts.join(", "))
     }
+}
+
+/// The names in a `source` list: split on commas, where `\,` is a comma within a name
+/// (`Acme\, Inc.`) and `\\` a backslash; blank names are dropped.
+fn source_names(list: &str) -> Vec<String> {
+    let mut names = vec![String::new()];
+    let mut chars = list.chars();
+    while let Some(c) = chars.next() {
+        match (c, names.last_mut()) {
+            ('\\', Some(name)) => name.extend(chars.next()),
+            (',', _) => names.push(String::new()),
+            (c, Some(name)) => name.push(c),
+            (_, None) => {}
+        }
+    }
+    names
+        .into_iter()
+        .map(|name| name.trim().to_owned())
+        .filter(|name| !name.is_empty())
+        .collect()
+}
+
+/// A source name as one item of a `source` list (see [`source_names`]).
+fn escape_source(name: &str) -> String {
+    name.replace('\\', "\\\\").replace(',', "\\,")
 }
 
 fn encode(pairs: &[(&str, String)]) -> String {
@@ -371,6 +417,14 @@ impl FromStr for Cursor {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn source_names_may_hold_commas_and_backslashes() {
+        let names = ["Acme, Inc.", "back\\slash", "plain"];
+        let list: Vec<String> = names.iter().map(|n| escape_source(n)).collect();
+        assert_eq!(source_names(&list.join(",")), names);
+        assert_eq!(source_names("a, b,,c"), ["a", "b", "c"]);
+    }
 
     fn fields(query: &str, listing: Listing) -> Vec<String> {
         ArticleQuery::parse(query, listing)

@@ -128,7 +128,13 @@ impl Catalogue {
     pub fn from_json(bytes: &[u8]) -> Result<Self, CatalogueError> {
         let deserializer = &mut serde_json::Deserializer::from_slice(bytes);
         let items: Vec<CatalogueItem> =
-            serde_path_to_error::deserialize(deserializer).map_err(|e| located_error(&e))?;
+            serde_path_to_error::deserialize(&mut *deserializer).map_err(|e| located_error(&e))?;
+        // Anything after the array makes the file malformed, not ignored.
+        deserializer.end().map_err(|e| CatalogueError::Syntax {
+            line: e.line(),
+            column: e.column(),
+            message: json_error_text(&e),
+        })?;
         Self::from_items(items)
     }
 

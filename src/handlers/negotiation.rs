@@ -1,7 +1,6 @@
 //! `Accept` negotiation for the feed URLs without an extension (`/feed`).
 
 use actix_web::http::header::{Accept, Quality};
-use actix_web::mime::Mime;
 
 use crate::feeds::FeedFormat;
 
@@ -22,28 +21,43 @@ pub fn choose(accept: Option<&Accept>) -> Option<Representation> {
     let Some(accept) = accept.filter(|a| !a.is_empty()) else {
         return Some(Representation::Feed(DEFAULT_FORMAT));
     };
-    let refused: Vec<&Mime> = accept
+    // `q=0` refuses a type, also where a wildcard would otherwise bring it back:
+    // `application/atom+xml;q=0, */*` gets RSS.
+    let refused: Vec<&str> = accept
         .iter()
         .filter(|item| item.quality == Quality::ZERO)
-        .map(|item| &item.item)
+        .map(|item| item.item.essence_str())
         .collect();
     accept
         .ranked()
         .iter()
-        .filter(|mime| !refused.contains(mime))
-        .find_map(|mime| representation_of(mime.essence_str()))
+        .filter(|mime| !refused.contains(&mime.essence_str()))
+        .flat_map(|mime| candidates(mime.essence_str()))
+        .find(|candidate| !refused.contains(&candidate.media_type()))
 }
 
-fn representation_of(media_type: &str) -> Option<Representation> {
-    let feed = |format| Some(Representation::Feed(format));
-    match media_type {
-        "application/atom+xml" => feed(FeedFormat::Atom),
-        "application/rss+xml" => feed(FeedFormat::Rss),
-        "application/feed+json" | "application/json" => feed(FeedFormat::Json),
-        "text/html" | "application/xhtml+xml" => Some(Representation::Html),
-        "application/xml" | "text/xml" | "application/*" | "*/*" => feed(DEFAULT_FORMAT),
-        "text/*" => Some(Representation::Html),
-        _ => None,
+/// What a media range in `Accept` admits, best first.
+fn candidates(media_range: &str) -> Vec<Representation> {
+    use FeedFormat::{Atom, Json, Rss};
+    use Representation::{Feed, Html};
+    match media_range {
+        "application/atom+xml" => vec![Feed(Atom)],
+        "application/rss+xml" => vec![Feed(Rss)],
+        "application/feed+json" | "application/json" => vec![Feed(Json)],
+        "text/html" | "application/xhtml+xml" => vec![Html],
+        "application/xml" | "text/xml" => vec![Feed(DEFAULT_FORMAT), Feed(Rss)],
+        "application/*" | "*/*" => vec![Feed(DEFAULT_FORMAT), Feed(Rss), Feed(Json)],
+        "text/*" => vec![Html],
+        _ => Vec::new(),
+    }
+}
+
+impl Representation {
+    fn media_type(self) -> &'static str {
+        match self {
+            Representation::Feed(format) => format.media_type(),
+            Representation::Html => "text/html",
+        }
     }
 }
 
@@ -83,6 +97,19 @@ mod tests {
             chosen("application/atom+xml;q=0.5, application/feed+json"),
             Some(Representation::Feed(FeedFormat::Json))
         );
+    }
+
+    #[test]
+    fn a_refused_type_stays_refused_behind_a_wildcard() {
+        assert_eq!(
+            chosen("application/atom+xml;q=0, */*"),
+            Some(Representation::Feed(FeedFormat::Rss))
+        );
+        assert_eq!(
+            chosen("application/atom+xml;q=0, application/rss+xml;q=0, */*"),
+            Some(Representation::Feed(FeedFormat::Json))
+        );
+        assert_eq!(chosen("text/html;q=0, text/*"), None);
     }
 
     #[test]

@@ -220,3 +220,78 @@ async fn refused_logins_are_logged_counted_and_carry_the_common_headers() {
         "{metrics}"
     );
 }
+
+#[tokio::test]
+async fn sources_with_commas_or_odd_case_rules_have_working_feeds() {
+    let app = TestApp::spawn().await;
+    let token = app.token("editor").await;
+    let sources = ["Acme, Inc.", "ΟΔΟΣ", "İstanbul Eng"];
+    for source in sources {
+        let body =
+            json!({"title": format!("From {source}"), "level": "beginner", "source": source});
+        app.create_article(&token, &body).await;
+    }
+    let listed: serde_json::Value = app.get("/feeds.json").await.json().await.unwrap();
+    for source in sources {
+        let url = listed["feeds"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["group"] == "source" && f["name"] == source && f["format"] == "RSS")
+            .unwrap_or_else(|| panic!("no feed for {source}"))["url"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let response = app.client.get(&url).send().await.unwrap();
+        assert_eq!(response.status(), 200, "{url}");
+        let items = rss(&response.text().await.unwrap()).items;
+        let titles: Vec<_> = items.iter().filter_map(|i| i.title.clone()).collect();
+        assert_eq!(titles, [format!("From {source}")], "{url}");
+    }
+    // Written as a reader would, in another case, through the canonical redirect.
+    let titles: Vec<_> = rss(&app.feed_body_via_canonical("/feed.rss?source=οδοσ").await)
+        .items
+        .into_iter()
+        .filter_map(|i| i.title)
+        .collect();
+    assert_eq!(titles, ["From ΟΔΟΣ"]);
+}
+
+#[tokio::test]
+async fn small_protocol_abuses_get_clear_answers() {
+    let app = TestApp::with_seed().await;
+    let token = app.token("editor").await;
+    // Trailing data after a JSON body.
+    let response = app
+        .api(Method::POST, "/articles", &token)
+        .header("content-type", "application/json")
+        .body(r#"{"title": "T", "level": "beginner", "source": "S"} xyz"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 400);
+    let response = app
+        .api(Method::POST, "/import", &token)
+        .header("content-type", "application/json")
+        .body("[] []")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 400);
+    // Percent-escapes that are not UTF-8 are refused, not searched for as U+FFFD.
+    let response = app.get("/feed.atom?q=%FF%FE").await;
+    assert_eq!(response.status(), 400);
+    // q=0 refuses Atom even where */* would bring it back.
+    let response = app
+        .client
+        .get(app.url("/feed"))
+        .header("accept", "application/atom+xml;q=0, */*")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(
+        response.headers()["content-type"],
+        "application/rss+xml; charset=utf-8"
+    );
+}

@@ -86,7 +86,7 @@ pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
         )));
     }
     let deserializer = &mut serde_json::Deserializer::from_slice(bytes);
-    serde_path_to_error::deserialize(deserializer).map_err(|e| {
+    let value = serde_path_to_error::deserialize(&mut *deserializer).map_err(|e| {
         let inner = e.inner();
         let message = json_error_text(inner);
         if !inner.is_data() {
@@ -103,5 +103,15 @@ pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
             _ => path,
         };
         AppError::invalid(FieldError::new(field, message))
-    })
+    })?;
+    // Anything after the object (`{...} xyz`) makes the body malformed, not ignored.
+    deserializer.end().map_err(|e| {
+        AppError::BadRequest(format!(
+            "malformed JSON at line {}, column {}: {}",
+            e.line(),
+            e.column(),
+            json_error_text(&e)
+        ))
+    })?;
+    Ok(value)
 }

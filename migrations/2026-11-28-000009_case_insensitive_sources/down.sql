@@ -1,0 +1,1 @@
+DROP COLLATION engfeed_case_insensitive;
