@@ -46,6 +46,12 @@ pub enum AppError {
     /// `Accept` allows none of the formats this resource has.
     #[error("{0}")]
     NotAcceptable(String),
+    /// The client took too long to send its request (body).
+    #[error("{0}")]
+    RequestTimeout(String),
+    /// The request's header fields are too large (RFC 6585).
+    #[error("{0}")]
+    HeadersTooLarge(String),
     /// The database cannot be reached right now.
     #[error("the database is unavailable; try again shortly")]
     Unavailable,
@@ -101,6 +107,8 @@ impl ResponseError for AppError {
             AppError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             AppError::NotAcceptable(_) => StatusCode::NOT_ACCEPTABLE,
+            AppError::RequestTimeout(_) => StatusCode::REQUEST_TIMEOUT,
+            AppError::HeadersTooLarge(_) => StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
             AppError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             AppError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,

@@ -193,6 +193,9 @@ impl RenderedFeed {
     }
 }
 
+/// Documents smaller than this are compressed on the worker thread.
+const COMPRESS_ON_WORKER_BYTES: usize = 256 * 1024;
+
 /// The rendered-feed cache, shared by every worker.
 pub struct FeedCache {
     entries: Option<Cache<(u64, String), Arc<RenderedFeed>>>,
@@ -273,9 +276,18 @@ impl FeedCache {
         metrics::counter!("engfeed_feed_cache_misses_total").increment(1);
         entries
             .try_get_with(key, async {
-                let feed = render.await?;
-                feed.compress_all()?;
-                Ok(Arc::new(feed))
+                let feed = Arc::new(render.await?);
+                if feed.identity().len() < COMPRESS_ON_WORKER_BYTES {
+                    feed.compress_all()?;
+                } else {
+                    // Brotli on a large document takes tens of milliseconds: not on a
+                    // worker serving others.
+                    let compressing = feed.clone();
+                    tokio::task::spawn_blocking(move || compressing.compress_all())
+                        .await
+                        .map_err(std::io::Error::other)??;
+                }
+                Ok(feed)
             })
             .await
     }

@@ -84,19 +84,20 @@ impl FeedDocuments {
         now: DateTime<Utc>,
         from: ReadFrom,
     ) -> Result<RenderedFeed, AppError> {
-        let page = self.load(scope, query, now, from).await?;
-        let context = FeedContext {
-            site: &self.site,
-            scope,
-            query,
-            next: page.next,
-        };
-        let content = FeedContent {
-            articles: &page.articles,
-            deleted: &page.deleted,
-        };
-        let body = feeds::render(format, &context, &content)?;
-        Ok(RenderedFeed::new(body, self.last_modified(&page, now)))
+        let mut page = self.load(scope, query, now, from).await?;
+        let html_bytes = feeds::keep_within_content_budget(&mut page.articles);
+        let last_modified = self.last_modified(&page, now);
+        if html_bytes < RENDER_ON_WORKER_BYTES {
+            let body = render_page(format, &self.site, scope, query, &page)?;
+            return Ok(RenderedFeed::new(body, last_modified));
+        }
+        // Large documents take milliseconds to write: not on a worker serving others.
+        let (site, scope, query) = (self.site.clone(), scope.clone(), query.clone());
+        let body =
+            tokio::task::spawn_blocking(move || render_page(format, &site, &scope, &query, &page))
+                .await
+                .map_err(|e| AppError::Internal(anyhow::anyhow!("rendering stopped: {e}")))??;
+        Ok(RenderedFeed::new(body, last_modified))
     }
 
     /// The page's articles and, on the first page, the scope's recent deletions.
@@ -134,6 +135,29 @@ impl FeedDocuments {
     fn tombstone_cutoff(&self, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
         Some(start_of_day(now) - self.tombstone_window?)
     }
+}
+
+/// Documents with less article HTML than this are rendered on the worker thread.
+const RENDER_ON_WORKER_BYTES: usize = 64 * 1024;
+
+fn render_page(
+    format: FeedFormat,
+    site: &Site,
+    scope: &FeedScope,
+    query: &ArticleQuery,
+    page: &FeedPage,
+) -> Result<Vec<u8>, feeds::RenderError> {
+    let context = FeedContext {
+        site,
+        scope,
+        query,
+        next: page.next,
+    };
+    let content = FeedContent {
+        articles: &page.articles,
+        deleted: &page.deleted,
+    };
+    feeds::render(format, &context, &content)
 }
 
 fn start_of_day(now: DateTime<Utc>) -> DateTime<Utc> {

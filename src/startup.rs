@@ -95,6 +95,7 @@ impl Application {
 
         let mut server = HttpServer::new(move || {
             App::new()
+                .wrap(from_fn(crate::handlers::limits::header_size))
                 .wrap(ErrorHandlers::new().default_handler(crate::error::problem_for_bare_errors))
                 .wrap(DefaultHeaders::new().add((header::X_CONTENT_TYPE_OPTIONS, "nosniff")))
                 .wrap(from_fn(observability::record))

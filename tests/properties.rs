@@ -166,3 +166,43 @@ proptest! {
         }
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    /// Any date the service accepts, written with any offset, renders in every format as a
+    /// date the format can hold (an RFC 2822 date in RSS, RFC 3339 in Atom and JSON Feed).
+    #[test]
+    fn any_accepted_date_renders_in_every_format(
+        seconds in -62_200_000_000i64..253_500_000_000i64,
+        offset_minutes in -1439i32..=1439,
+    ) {
+        let Some(instant) = DateTime::from_timestamp(seconds, 0) else { return Ok(()) };
+        let Some(offset) = chrono::FixedOffset::east_opt(offset_minutes * 60) else { return Ok(()) };
+        let written = instant.with_timezone(&offset).to_rfc3339();
+        let Ok(date) = engfeed::domain::parse_date("published_at", &written) else {
+            // Refused: the instant leaves years 1 to 9999 in UTC.
+            prop_assert!(!(1..=9999).contains(&chrono::Datelike::year(&instant)), "{written}");
+            return Ok(());
+        };
+        let mut item = article("Dated", "", "Someone", "Acme");
+        item.published_at = date;
+        item.updated_at = date;
+        let site = site();
+        let query = ArticleQuery::default();
+        let context = FeedContext { site: &site, scope: &FeedScope::All, query: &query, next: None };
+        let articles = [item];
+        let content = FeedContent { articles: &articles, deleted: &[] };
+        let rss_body = render(FeedFormat::Rss, &context, &content).expect("RSS");
+        let channel = rss::Channel::read_from(&rss_body[..]).expect("RSS parses");
+        let pub_date = channel.items[0].pub_date.clone().expect("pubDate");
+        prop_assert_eq!(DateTime::parse_from_rfc2822(&pub_date).expect("RFC 2822"), date);
+        let atom_body = render(FeedFormat::Atom, &context, &content).expect("Atom");
+        let feed = atom_syndication::Feed::read_from(&atom_body[..]).expect("Atom parses");
+        prop_assert_eq!(feed.entries[0].published.expect("published"), date);
+        let json_body = render(FeedFormat::Json, &context, &content).expect("JSON");
+        let json: serde_json::Value = serde_json::from_slice(&json_body).expect("JSON parses");
+        let published = json["items"][0]["date_published"].as_str().expect("date");
+        prop_assert_eq!(DateTime::parse_from_rfc3339(published).expect("RFC 3339"), date);
+    }
+}

@@ -71,7 +71,15 @@ impl ArticleUrl {
 pub struct ContentHtml(String);
 
 impl ContentHtml {
+    /// As submitted, and as stored after cleaning (which can grow text: `&` is `&amp;`).
     pub const MAX_BYTES: usize = 256 * 1024;
+    /// Elements open inside one another at most. The HTML parser's work grows faster than
+    /// the input with nesting (250 KB of nested `<div>` took 10 s), and articles nest a
+    /// few levels deep.
+    pub const MAX_NESTING: usize = 100;
+    /// Ampersands (character references) at most: the parser's work grows with the square
+    /// of a run of them (256 KiB of `&` took minutes), and articles hold a few hundred.
+    pub const MAX_AMPERSANDS: usize = 8192;
 
     pub fn parse(field: &str, value: &str) -> Result<Self, FieldError> {
         if value.len() > Self::MAX_BYTES {
@@ -80,8 +88,65 @@ impl ContentHtml {
         if value.contains('\0') {
             return Err(FieldError::new(field, "must not contain the NUL character"));
         }
-        Ok(Self(ammonia::clean(value)))
+        if value.matches('&').count() > Self::MAX_AMPERSANDS {
+            return Err(FieldError::new(
+                field,
+                format!(
+                    "must hold at most {} `&` (character references)",
+                    Self::MAX_AMPERSANDS
+                ),
+            ));
+        }
+        if nesting_depth(value) > Self::MAX_NESTING {
+            return Err(FieldError::new(
+                field,
+                format!(
+                    "must not nest elements more than {} deep",
+                    Self::MAX_NESTING
+                ),
+            ));
+        }
+        let cleaned = ammonia::clean(value);
+        if cleaned.len() > Self::MAX_BYTES {
+            return Err(FieldError::new(
+                field,
+                "must be at most 256 KiB once cleaned (escaping made it longer)",
+            ));
+        }
+        Ok(Self(cleaned))
     }
+}
+
+/// How deep elements nest in `html`, counted from its tags alone (a linear scan, before
+/// any parsing). Void elements and those whose end tag HTML lets one leave out (`<p>`,
+/// `<li>`, table parts, ...) are not counted, so loosely written HTML is not refused.
+fn nesting_depth(html: &str) -> usize {
+    const UNCOUNTED: &[&str] = &[
+        "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source",
+        "track", "wbr", "p", "li", "dt", "dd", "option", "optgroup", "tr", "td", "th", "thead",
+        "tbody", "tfoot", "colgroup", "caption", "rb", "rt", "rp", "html", "head", "body",
+    ];
+    let (mut depth, mut deepest) = (0usize, 0usize);
+    for tag in html.split('<').skip(1) {
+        let closing = tag.starts_with('/');
+        let name: String = tag
+            .trim_start_matches('/')
+            .chars()
+            .take_while(char::is_ascii_alphanumeric)
+            .collect::<String>()
+            .to_ascii_lowercase();
+        let head = tag.split('>').next().unwrap_or_default();
+        if name.is_empty() || UNCOUNTED.contains(&name.as_str()) || head.ends_with('/') {
+            continue;
+        }
+        if closing {
+            depth = depth.saturating_sub(1);
+        } else {
+            depth += 1;
+            deepest = deepest.max(depth);
+        }
+    }
+    deepest
 }
 
 /// Minutes to read: 1 to 600.
@@ -247,6 +312,38 @@ impl Precondition {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn deep_nesting_is_refused_before_parsing_and_loose_html_is_not() {
+        let deep = "<div>".repeat(50_000);
+        let started = std::time::Instant::now();
+        let error = ContentHtml::parse("content_html", &deep).expect_err("too deep");
+        assert!(error.message.contains("nest"), "{}", error.message);
+        assert!(started.elapsed() < std::time::Duration::from_secs(1));
+        let loose = format!("<ul>{}</ul>", "<li><p>item".repeat(500));
+        assert!(ContentHtml::parse("content_html", &loose).is_ok());
+        let fine = "<div>".repeat(100) + &"</div>".repeat(100);
+        assert!(ContentHtml::parse("content_html", &fine).is_ok());
+    }
+
+    #[test]
+    fn the_size_limit_holds_for_the_cleaned_text() {
+        // `<` is escaped to `&lt;`: 100 KiB of them clean to 400 KiB.
+        let brackets = "<".repeat(100 * 1024);
+        let error = ContentHtml::parse("content_html", &brackets).expect_err("grows 4x");
+        assert!(error.message.contains("cleaned"), "{}", error.message);
+    }
+
+    #[test]
+    fn runs_of_ampersands_are_bounded_before_parsing() {
+        let started = std::time::Instant::now();
+        let ampersands = "&".repeat(ContentHtml::MAX_BYTES - 10);
+        let error = ContentHtml::parse("content_html", &ampersands).expect_err("too many");
+        assert!(error.message.contains('&'), "{}", error.message);
+        assert!(started.elapsed() < std::time::Duration::from_secs(1));
+        let allowed = "&amp;".repeat(ContentHtml::MAX_AMPERSANDS);
+        assert!(ContentHtml::parse("content_html", &allowed).is_ok());
+    }
 
     #[test]
     fn read_minutes_bounds() {

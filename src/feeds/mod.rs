@@ -270,6 +270,27 @@ pub struct FeedContent<'a> {
     pub deleted: &'a [Tombstone],
 }
 
+/// Article HTML one feed document carries at most, in bytes. Past it, items carry their
+/// summary and link only (readers open the article), so no document outgrows a few MiB
+/// however large the articles are: 50 items of 256 KiB would make 12 MiB, and more once
+/// Atom escapes it.
+pub const CONTENT_BUDGET: usize = 1024 * 1024;
+
+/// Drops the HTML of the articles, newest first, that would take the page past
+/// [`CONTENT_BUDGET`]; returns the bytes of HTML kept.
+pub fn keep_within_content_budget(articles: &mut [Article]) -> usize {
+    let mut kept = 0;
+    for article in articles {
+        let size = article.content_html.as_ref().map_or(0, String::len);
+        if kept + size > CONTENT_BUDGET {
+            article.content_html = None;
+        } else {
+            kept += size;
+        }
+    }
+    kept
+}
+
 /// Renders `content` in `format`.
 pub fn render(
     format: FeedFormat,

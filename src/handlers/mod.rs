@@ -7,6 +7,7 @@ pub use conditional::cache_control;
 pub mod directory;
 pub mod feeds;
 pub mod health;
+pub mod limits;
 mod negotiation;
 pub mod observability;
 pub mod pages;

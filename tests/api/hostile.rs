@@ -295,3 +295,76 @@ async fn small_protocol_abuses_get_clear_answers() {
         "application/rss+xml; charset=utf-8"
     );
 }
+
+#[tokio::test]
+async fn large_articles_cannot_grow_a_feed_document_past_its_budget() {
+    let app = TestApp::with_seed().await;
+    let token = app.token("editor").await;
+    // Each holds 200 KiB of text.
+    let html = format!("<p>{}</p>", "lorem ipsum ".repeat(200 * 1024 / 12));
+    for n in 0..8 {
+        let body = json!({"title": format!("Big {n}"), "level": "advanced", "source": "Acme",
+                          "content_html": html});
+        app.create_article(&token, &body).await;
+    }
+    let body = app.feed_body("/feed.atom").await;
+    assert!(body.len() < 3 * 1024 * 1024, "{} bytes", body.len());
+    let feed = atom(&body);
+    assert_eq!(feed.entries.len(), 50);
+    let with_content = feed.entries.iter().filter(|e| e.content.is_some()).count();
+    let seed_with_content = 0; // the seed has no article HTML
+    assert_eq!(
+        with_content - seed_with_content,
+        5,
+        "1 MiB of HTML: five of eight"
+    );
+    for format in ["rss", "json"] {
+        let body = app.feed_body(&format!("/feed.{format}")).await;
+        assert!(
+            body.len() < 3 * 1024 * 1024,
+            "{format}: {} bytes",
+            body.len()
+        );
+    }
+}
+
+#[tokio::test]
+async fn deeply_nested_or_ampersand_heavy_html_is_refused_quickly() {
+    let app = TestApp::spawn().await;
+    let token = app.token("editor").await;
+    for (what, html) in [
+        ("nesting", "<div>".repeat(50_000)),
+        ("ampersands", "&".repeat(250 * 1024)),
+    ] {
+        let body =
+            json!({"title": what, "level": "beginner", "source": "Acme", "content_html": html});
+        let started = std::time::Instant::now();
+        let response = app
+            .send_json(Method::POST, "/articles", &token, &body)
+            .await;
+        assert_eq!(response.status(), 400, "{what}");
+        let problem: serde_json::Value = response.json().await.unwrap();
+        assert_eq!(problem["errors"][0]["field"], "content_html", "{problem}");
+        // Before the limits, these took 10 s and minutes of one worker's time.
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(5),
+            "{what}"
+        );
+        assert_eq!(app.get("/healthz").await.status(), 200);
+    }
+}
+
+#[tokio::test]
+async fn oversized_headers_are_refused_and_still_logged() {
+    let app = TestApp::spawn().await;
+    let response = app
+        .client
+        .get(app.url("/feed.atom"))
+        .header("x-padding", "a".repeat(64 * 1024))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 431);
+    assert!(response.headers().contains_key("x-request-id"));
+    assert_eq!(app.get("/feed.atom").await.status(), 200);
+}

@@ -10,6 +10,9 @@ use serde::de::DeserializeOwned;
 use crate::domain::{FieldError, json_error_text};
 use crate::error::AppError;
 
+/// How long a client may take to send a request body (a 32 MiB import at 2 MB/s).
+const BODY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
+
 pub struct JsonBody<T> {
     pub value: T,
     /// The body as received, for idempotency checks.
@@ -42,8 +45,15 @@ impl FromRequest for JsonBytes {
         let bytes = web::Bytes::from_request(req, payload);
         Box::pin(async move {
             content_type?;
-            let bytes = bytes
+            // A client trickling its body would hold a connection and a buffer forever.
+            let bytes = tokio::time::timeout(BODY_TIMEOUT, bytes)
                 .await
+                .map_err(|_| {
+                    AppError::RequestTimeout(format!(
+                        "the request body did not arrive within {} s",
+                        BODY_TIMEOUT.as_secs()
+                    ))
+                })?
                 .map_err(|e| match e.as_response_error().status_code() {
                     StatusCode::PAYLOAD_TOO_LARGE => {
                         AppError::PayloadTooLarge(format!("the request body is too large: {e}"))

@@ -67,7 +67,13 @@ async fn import(
     body: &[u8],
     edited: EditedArticles,
 ) -> Result<HttpResponse, AppError> {
-    let catalogue = Catalogue::from_json(body).map_err(|e| match e {
+    // Up to 32 MiB of JSON, every article's HTML cleaned: seconds of CPU, off the worker
+    // so that other requests on it are not held up.
+    let bytes = body.to_vec();
+    let parsed = web::block(move || Catalogue::from_json(&bytes))
+        .await
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("the import parser stopped: {e}")))?;
+    let catalogue = parsed.map_err(|e| match e {
         CatalogueError::Syntax { .. } => AppError::BadRequest(e.to_string()),
         CatalogueError::Item { item, ref error } => AppError::Invalid(vec![FieldError::new(
             format!("[{}].{}", item - 1, error.field),
