@@ -357,6 +357,34 @@ fn retry_after(value: &str) -> Option<Duration> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::{ArticleQuery, FeedScope};
+    use crate::feeds::FeedFormat;
+
+    fn document(url: &str) -> DirectoryDocument {
+        DirectoryDocument {
+            url: url.to_owned(),
+            scope: FeedScope::All,
+            query: ArticleQuery::default(),
+            format: FeedFormat::Atom,
+        }
+    }
+
+    #[test]
+    fn a_document_queued_twice_before_its_round_is_judged_once() {
+        let shared = Arc::new(Shared::default());
+        let publisher = Publisher {
+            shared: Some(shared.clone()),
+        };
+        publisher.publish(vec![
+            document("https://x/feed.atom"),
+            document("https://x/feed.rss"),
+        ]);
+        publisher.publish(vec![document("https://x/feed.atom")]);
+        let pending = shared.pending.lock().unwrap();
+        assert_eq!(pending.documents.len(), 2);
+        // Queued before the start-up rendering finished: pinged whatever it looks like.
+        assert_eq!(pending.before_baseline.len(), 2);
+    }
 
     #[test]
     fn retry_after_reads_seconds_and_dates() {
