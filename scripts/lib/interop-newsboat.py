@@ -38,6 +38,8 @@ import urllib.error
 import urllib.request
 import xml.etree.ElementTree as ET
 
+from interop_checks import Checks
+
 FEEDS = [
     ("full RSS", "/feed.rss", None),
     ("full Atom", "/feed.atom", None),
@@ -55,18 +57,9 @@ use-proxy no
 user-agent "newsboat (engfeed scripts/interop-newsboat)"
 """
 
-results = []  # (ok, message)
+checks = Checks("interop-newsboat")
+check, say = checks.check, checks.say
 rows = []  # (step, feed label, items, unread, ties, inversions)
-
-
-def check(ok, message):
-    results.append((bool(ok), message))
-    print(("ok   " if ok else "FAIL ") + message, file=sys.stderr, flush=True)
-    return ok
-
-
-def say(message):
-    print(f"[engfeed] interop-newsboat: {message}", file=sys.stderr, flush=True)
 
 
 class Engfeed:
@@ -273,11 +266,7 @@ def main():
     print(f"{'step':<10} {'feed':<11} {'items':>6} {'unread':>7} {'same-second pairs':>18} {'out of order':>13}")
     for step, label, count, unread, ties, inversions in rows:
         print(f"{step:<10} {label:<11} {count:>6} {unread:>7} {ties:>18} {inversions:>13}")
-    failed = [message for ok, message in results if not ok]
-    for message in failed:
-        print(f"FAILED: {message}")
-    print(f"{len(results) - len(failed)} passed, {len(failed)} failed")
-    return 1 if failed else 0
+    return checks.verdict()
 
 
 if __name__ == "__main__":

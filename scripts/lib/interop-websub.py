@@ -36,6 +36,8 @@ import time
 
 import requests
 
+from interop_checks import Checks
+
 FEEDS = [
     ("full Atom", "/feed.atom"),
     ("level RSS", "/levels/advanced/feed.rss"),
@@ -49,17 +51,8 @@ TARGETS = ["/feed.atom", "/levels/advanced/feed.rss", "/authors/james-beswick/fe
 UNTOUCHED = "/levels/beginner/feed.atom"
 FILTERED = ["/feed.atom?limit=5", "/levels/advanced/feed.rss?code=true"]
 
-results = []  # (ok, message)
-
-
-def check(ok, message):
-    results.append((bool(ok), message))
-    print(("ok   " if ok else "FAIL ") + message, file=sys.stderr, flush=True)
-    return ok
-
-
-def say(message):
-    print(f"[engfeed] interop-websub: {message}", file=sys.stderr, flush=True)
+checks = Checks("interop-websub")
+check, say = checks.check, checks.say
 
 
 class Engfeed:
@@ -278,11 +271,7 @@ def finish(rows):
             seconds = f"{delay:.2f}" if delay is not None else "-"
             print(f"{path:<34} {name:<11} {'yes' if changed else 'no':<8} {'yes' if count else 'no':<10}"
                   f" {seconds:>8} {count:>7}")
-    failed = [message for ok, message in results if not ok]
-    for message in failed:
-        print(f"FAILED: {message}")
-    print(f"{len(results) - len(failed)} passed, {len(failed)} failed")
-    return 1 if failed else 0
+    return checks.verdict()
 
 
 if __name__ == "__main__":

@@ -190,12 +190,16 @@ impl ArticleQuery {
     pub fn is_directory_page(&self, of_everything: bool) -> bool {
         let first_default_page =
             self.after.is_none() && self.limit == FeedLimit::default() && !self.include_deleted;
-        let one_source = ArticleFilter {
-            sources: self.filter.sources.clone(),
-            ..ArticleFilter::default()
-        } == self.filter
-            && self.filter.sources.len() == 1;
-        first_default_page && (self.filter.is_empty() || (of_everything && one_source))
+        // Runs on every feed request: the filter is compared (and copied) only when it names
+        // exactly one source, the one shape besides "no filter" that the directory lists.
+        let one_source_only = || {
+            self.filter.sources.len() == 1
+                && ArticleFilter {
+                    sources: self.filter.sources.clone(),
+                    ..ArticleFilter::default()
+                } == self.filter
+        };
+        first_default_page && (self.filter.is_empty() || (of_everything && one_source_only()))
     }
 
     /// The query string that selects the same listing, in one fixed form: keys in order,

@@ -114,13 +114,7 @@ async fn the_full_lifecycle_shows_in_the_feeds_at_each_step() {
     );
 
     // delete: out of every feed, still in the database
-    let deleted = app
-        .api(Method::DELETE, &format!("/articles/{id}"), &token)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(deleted.status(), 200);
-    let deleted: Value = deleted.json().await.unwrap();
+    let deleted = app.delete_article(&token, &id).await;
     assert!(deleted["deleted_at"].is_string());
     for path in [
         "/feed.atom",

@@ -140,12 +140,7 @@ async fn every_change_of_a_feed_fails_its_old_validators_even_within_one_second(
                 assert_eq!(patched.status(), 200);
             }
             1 => {
-                let deleted = app
-                    .api(Method::DELETE, &format!("/articles/{id}"), &token)
-                    .send()
-                    .await
-                    .unwrap();
-                assert_eq!(deleted.status(), 200);
+                app.delete_article(&token, &id).await;
             }
             _ => {}
         }

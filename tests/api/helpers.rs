@@ -321,6 +321,17 @@ impl TestApp {
     }
 
     /// GETs an admin API path and returns its JSON body.
+    /// Soft-deletes an article through the API (asserting 200) and returns the answer.
+    pub async fn delete_article(&self, token: &str, id: &str) -> serde_json::Value {
+        let response = self
+            .api(reqwest::Method::DELETE, &format!("/articles/{id}"), token)
+            .send()
+            .await
+            .expect("DELETE");
+        assert_eq!(response.status(), 200, "DELETE /articles/{id}");
+        response.json().await.expect("article JSON")
+    }
+
     pub async fn api_json(&self, path: &str, token: &str) -> serde_json::Value {
         let response = self
             .api(reqwest::Method::GET, path, token)

@@ -3,7 +3,7 @@ use std::process::{Command, Output};
 use crate::feed_parse::{atom, rss};
 use crate::helpers::{TestApp, TestDatabase, seed_path};
 
-fn engfeed(db: &TestDatabase, args: &[&str]) -> Output {
+pub(crate) fn engfeed(db: &TestDatabase, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_engfeed"))
         .args(args)
         .env("DATABASE_URL", db.url.expose())
@@ -12,7 +12,7 @@ fn engfeed(db: &TestDatabase, args: &[&str]) -> Output {
         .expect("run engfeed")
 }
 
-fn stdout(output: &Output) -> String {
+pub(crate) fn stdout(output: &Output) -> String {
     String::from_utf8_lossy(&output.stdout).into_owned()
 }
 

@@ -9,6 +9,7 @@ use serde_json::{Value, json};
 
 use crate::feed_parse::{atom, rss};
 use crate::helpers::{TestApp, TestDatabase, seed_path};
+use crate::import::{engfeed, stdout};
 
 fn seed() -> Vec<Value> {
     let text = std::fs::read_to_string(seed_path()).expect("seed");
@@ -130,25 +131,21 @@ async fn a_reimport_keeps_an_editors_change_unless_told_to_overwrite() {
 
 #[tokio::test]
 async fn the_cli_reports_kept_edits_and_overwrites_on_request() {
-    let db = TestDatabase::new().await;
+    let app = TestApp::with_seed().await;
+    let token = app.token("editor").await;
+    let listed = app.api_json("/articles?limit=1", &token).await;
+    let id = listed["articles"][0]["id"].as_str().expect("id").to_owned();
+    let patch = json!({"title": "Edited"});
+    let patched = app
+        .send_json(Method::PATCH, &format!("/articles/{id}"), &token, &patch)
+        .await;
+    assert_eq!(patched.status(), 200);
     let seed = seed_path();
     let run = |args: &[&str]| {
-        let output = std::process::Command::new(env!("CARGO_BIN_EXE_engfeed"))
-            .args(args)
-            .env("DATABASE_URL", db.url.expose())
-            .env("RUST_LOG", "warn")
-            .output()
-            .expect("run engfeed");
+        let output = engfeed(&app.db, args);
         assert!(output.status.success(), "{output:?}");
-        String::from_utf8_lossy(&output.stdout).into_owned()
+        stdout(&output)
     };
-    run(&["import", &seed]);
-    // As the admin API does: edit, and mark the article edited since the import.
-    db.run_sql(
-        "UPDATE articles SET title = 'Edited', edited_since_import = TRUE \
-         WHERE id = (SELECT min(id) FROM articles)",
-    )
-    .await;
     let kept = run(&["import", &seed]);
     assert!(
         kept.contains("0 created, 0 updated, 49 unchanged, 1 kept as edited"),
@@ -159,11 +156,31 @@ async fn the_cli_reports_kept_edits_and_overwrites_on_request() {
         overwritten.contains("0 created, 1 updated, 49 unchanged, 0 kept as edited"),
         "{overwritten}"
     );
-    assert_eq!(
-        db.count("SELECT count(*) AS count FROM articles WHERE title = 'Edited'")
-            .await,
-        0
-    );
+    let article = app.api_json(&format!("/articles/{id}"), &token).await;
+    assert_ne!(article["title"], "Edited");
+}
+
+#[tokio::test]
+async fn a_bad_overwrite_flag_is_a_400_and_imports_nothing() {
+    let app = TestApp::with_seed().await;
+    let token = app.token("importer").await;
+    let catalogue = json!([{
+        "title": "Never imported", "summary": "", "author": null, "level": "beginner",
+        "read_minutes": null, "includes_code": false, "has_summary": false, "source": "Acme"
+    }]);
+    for query in ["?overwrite=maybe", "?overwrite=true&force=1"] {
+        let response = app
+            .send_json(Method::POST, &format!("/import{query}"), &token, &catalogue)
+            .await;
+        assert_eq!(response.status(), 400, "{query}");
+        assert_eq!(
+            response.headers()["content-type"],
+            "application/problem+json",
+            "{query}"
+        );
+    }
+    let count = "SELECT count(*) AS count FROM articles WHERE title = 'Never imported'";
+    assert_eq!(app.db.count(count).await, 0);
 }
 
 /// The migration that respaced microsecond-apart import dates, run again over rows written

@@ -307,12 +307,7 @@ async fn each_write_announces_exactly_the_documents_whose_bytes_changed() {
     .await;
 
     assert_announces_exactly_what_changed(&app, &hub, "delete", async {
-        let deleted = app
-            .api(Method::DELETE, &format!("/articles/{id}"), &token)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(deleted.status(), 200);
+        app.delete_article(&token, &id).await;
     })
     .await;
 }
