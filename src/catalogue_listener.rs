@@ -1,31 +1,27 @@
-//! `LISTEN engfeed_catalogue`: every write to the catalogue, through any instance or
-//! straight into the database, moves the catalogue clock and sends a NOTIFY (a trigger
-//! does both; see the `catalogue_clock` migration). Each instance listens on a connection
-//! of its own and drops its rendered feeds when one arrives, so a change made anywhere is
-//! served everywhere within the time a notification takes, with no polling per request.
+//! Keeps this instance's rendered feeds fresh: every change to the catalogue, made through
+//! any instance or straight into the database, is announced by PostgreSQL (see
+//! [`db::listen`]); the cache drops what it holds when one arrives, so a change made
+//! anywhere is served everywhere within the time a notification takes, with no polling
+//! per request.
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use chrono::{DateTime, Utc};
-use diesel_async::RunQueryDsl;
-use futures_util::StreamExt;
-
 use crate::config::DatabaseUrl;
-use crate::db;
+use crate::db::feed_page::FeedReader;
+use crate::db::listen::{CatalogueEvent, CatalogueListener};
 use crate::feed_cache::FeedCache;
 
-pub const CHANNEL: &str = "engfeed_catalogue";
 /// A silent connection is checked this often, so a dead one is noticed and replaced.
 const PING_EVERY: Duration = Duration::from_secs(30);
 const MAX_RECONNECT_DELAY: Duration = Duration::from_secs(30);
 
 /// Listens until the runtime stops, reconnecting with backoff when the connection is lost.
-pub fn spawn(database_url: DatabaseUrl, cache: Arc<FeedCache>) {
+pub fn spawn(database_url: DatabaseUrl, cache: Arc<FeedCache>, reader: Arc<FeedReader>) {
     tokio::spawn(async move {
         let mut delay = Duration::from_millis(250);
         loop {
-            if let Err(error) = listen(&database_url, &cache).await {
+            if let Err(error) = listen(&database_url, &cache, &reader).await {
                 tracing::warn!(%error, retry_in = ?delay, "lost the catalogue change listener");
             }
             tokio::time::sleep(delay).await;
@@ -34,34 +30,27 @@ pub fn spawn(database_url: DatabaseUrl, cache: Arc<FeedCache>) {
     });
 }
 
-async fn listen(database_url: &DatabaseUrl, cache: &FeedCache) -> anyhow::Result<()> {
-    let mut conn = db::connect(database_url.expose()).await?;
-    diesel::sql_query(format!("LISTEN {CHANNEL}"))
-        .execute(&mut conn)
-        .await?;
-    // Whatever changed while nobody listened is unknown: render everything anew.
+async fn listen(
+    database_url: &DatabaseUrl,
+    cache: &FeedCache,
+    reader: &FeedReader,
+) -> crate::db::Result<()> {
+    let (mut listener, clock) = CatalogueListener::start(database_url.expose()).await?;
+    // Whatever changed while nobody listened is unknown: render everything anew, and
+    // trust a read replica only once it has seen the clock as it stands now (without
+    // this, a write made while the listener was away could stay hidden behind a lagging
+    // replica until the next change).
+    reader.saw_clock(clock);
     cache.catalogue_changed();
     tracing::debug!("listening for catalogue changes");
     loop {
-        let next = {
-            let mut notifications = std::pin::pin!(conn.notifications_stream());
-            tokio::time::timeout(PING_EVERY, notifications.next()).await
-        };
-        match next {
-            Ok(Some(notification)) => {
-                let notification = notification?;
-                match clock_of(&notification.payload) {
-                    Some(clock) => cache.announce(clock),
-                    None => cache.catalogue_changed(),
-                }
+        match listener.next(PING_EVERY).await? {
+            CatalogueEvent::Changed(clock) => {
+                reader.saw_clock(clock);
+                cache.catalogue_changed();
             }
-            Ok(None) => anyhow::bail!("the notification stream ended"),
-            Err(_quiet) => db::ping(&mut conn).await?,
+            CatalogueEvent::ChangedAtSomeTime => cache.catalogue_changed(),
+            CatalogueEvent::Quiet => {}
         }
     }
-}
-
-/// The payload is the new catalogue clock in epoch seconds.
-fn clock_of(payload: &str) -> Option<DateTime<Utc>> {
-    DateTime::from_timestamp(payload.parse().ok()?, 0)
 }

@@ -6,7 +6,7 @@ use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpResponse, ResponseError};
 use serde::Serialize;
 
-use crate::db::{PoolError, QueryError};
+use crate::db;
 use crate::domain::FieldError;
 use crate::feeds::RenderError;
 
@@ -211,30 +211,20 @@ pub fn problem_for_bare_errors<B>(
     ))
 }
 
-use diesel::result::DatabaseErrorKind;
-
-impl From<QueryError> for AppError {
-    fn from(error: QueryError) -> Self {
+impl From<db::Error> for AppError {
+    fn from(error: db::Error) -> Self {
         match error {
-            QueryError::NotFound => AppError::NotFound("not found".to_owned()),
-            lost if crate::db::is_connection_lost(&lost) => AppError::Unavailable,
-            timeout if crate::db::is_timeout(&timeout) => AppError::Unavailable,
-            // A race the retries did not settle (two writers claiming one name at once).
-            QueryError::DatabaseError(DatabaseErrorKind::UniqueViolation, info) => {
-                AppError::Conflict(format!(
-                    "another write took the same name at the same time; try again ({})",
-                    info.message()
-                ))
+            db::Error::NotFound => AppError::NotFound("not found".to_owned()),
+            db::Error::Unavailable(why) => {
+                tracing::warn!(%why, "the database is unavailable");
+                AppError::Unavailable
             }
-            other => AppError::Internal(other.into()),
+            // A race the retries did not settle (two writers claiming one name at once).
+            db::Error::Conflict(why) => AppError::Conflict(format!(
+                "another write took the same name at the same time; try again ({why})"
+            )),
+            db::Error::Other(cause) => AppError::Internal(cause),
         }
-    }
-}
-
-impl From<PoolError> for AppError {
-    fn from(error: PoolError) -> Self {
-        tracing::warn!(error = %error, "no database connection");
-        AppError::Unavailable
     }
 }
 
@@ -273,7 +263,7 @@ impl From<crate::db::article_admin::WriteError> for AppError {
                 "If-Match does not match: the article is now at version \"v{current}\"; fetch it again and retry"
             )),
             WriteError::Invalid(errors) => AppError::Invalid(errors),
-            WriteError::Query(e) => e.into(),
+            WriteError::Store(e) => e.into(),
         }
     }
 }

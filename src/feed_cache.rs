@@ -11,7 +11,7 @@
 //! keeps its ETag across generations.
 
 use std::io::Write;
-use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
 
 use actix_web::http::header::{EntityTag, HeaderValue, HttpDate};
@@ -200,9 +200,6 @@ const COMPRESS_ON_WORKER_BYTES: usize = 256 * 1024;
 pub struct FeedCache {
     entries: Option<Cache<(u64, String), Arc<RenderedFeed>>>,
     generation: AtomicU64,
-    /// The newest catalogue clock another instance announced (epoch seconds): a snapshot
-    /// older than it comes from a replica that is behind.
-    announced_clock: AtomicI64,
 }
 
 impl FeedCache {
@@ -220,7 +217,6 @@ impl FeedCache {
         Self {
             entries,
             generation: AtomicU64::new(0),
-            announced_clock: AtomicI64::new(i64::MIN),
         }
     }
 
@@ -234,19 +230,6 @@ impl FeedCache {
         if let Some(entries) = &self.entries {
             entries.invalidate_all();
         }
-    }
-
-    /// Another instance (or this one) committed a change that moved the clock to `clock`.
-    pub fn announce(&self, clock: DateTime<Utc>) {
-        self.announced_clock
-            .fetch_max(clock.timestamp(), Ordering::SeqCst);
-        self.catalogue_changed();
-    }
-
-    /// Whether a snapshot whose catalogue clock is `clock` is at least as new as every
-    /// change announced so far.
-    pub fn is_current(&self, clock: DateTime<Utc>) -> bool {
-        clock.timestamp() >= self.announced_clock.load(Ordering::SeqCst)
     }
 
     /// Moves on every change; tests wait on it.

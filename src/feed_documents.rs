@@ -7,48 +7,26 @@
 
 use std::sync::Arc;
 
-use chrono::{DateTime, TimeDelta, Utc};
+use chrono::{DateTime, Utc};
 
-use crate::config::FeedOptions;
-use crate::db::DbPool;
-use crate::db::feed_page::{self, FeedPage};
+use crate::db::feed_page::{FeedPage, FeedReader, ReadFrom};
 use crate::domain::{ArticleQuery, FeedScope, Site};
 use crate::error::AppError;
 use crate::feed_cache::{FeedCache, RenderedFeed};
 use crate::feeds::{self, FeedContent, FeedContext, FeedFormat};
 
-/// Where a page may be read from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ReadFrom {
-    /// The read replica when there is one and it has seen every change announced so far,
-    /// else the primary.
-    ReplicaWhenCurrent,
-    /// The primary: what was just written is certainly there.
-    Primary,
-}
-
 pub struct FeedDocuments {
-    pool: DbPool,
-    read_pool: Option<DbPool>,
+    reader: Arc<FeedReader>,
     cache: Arc<FeedCache>,
     site: Site,
-    tombstone_window: Option<TimeDelta>,
 }
 
 impl FeedDocuments {
-    pub fn new(
-        pool: DbPool,
-        read_pool: Option<DbPool>,
-        cache: Arc<FeedCache>,
-        site: Site,
-        options: &FeedOptions,
-    ) -> Self {
+    pub fn new(reader: Arc<FeedReader>, cache: Arc<FeedCache>, site: Site) -> Self {
         Self {
-            pool,
-            read_pool,
+            reader,
             cache,
             site,
-            tombstone_window: options.tombstone_window(),
         }
     }
 
@@ -68,7 +46,10 @@ impl FeedDocuments {
         F: Future<Output = Result<RenderedFeed, AppError>>,
     {
         // Tombstones expire at midnight UTC, so the day is part of what the document shows.
-        let day = self.tombstone_cutoff(now).map_or(0, |c| c.timestamp());
+        let day = self
+            .reader
+            .tombstone_cutoff(now)
+            .map_or(0, |c| c.timestamp());
         self.cache
             .get_or_render(format!("{url} {day}"), render)
             .await
@@ -86,7 +67,7 @@ impl FeedDocuments {
     ) -> Result<RenderedFeed, AppError> {
         let mut page = self.load(scope, query, now, from).await?;
         let html_bytes = feeds::keep_within_content_budget(&mut page.articles);
-        let last_modified = self.last_modified(&page, now);
+        let last_modified = page.last_modified;
         if html_bytes < RENDER_ON_WORKER_BYTES {
             let body = render_page(format, &self.site, scope, query, &page)?;
             return Ok(RenderedFeed::new(body, last_modified));
@@ -108,32 +89,7 @@ impl FeedDocuments {
         now: DateTime<Utc>,
         from: ReadFrom,
     ) -> Result<FeedPage, AppError> {
-        let since = self.tombstone_cutoff(now);
-        if let (ReadFrom::ReplicaWhenCurrent, Some(replica)) = (from, &self.read_pool) {
-            let mut conn = replica.get().await?;
-            let page = feed_page::load(&mut conn, scope, query, since).await?;
-            if self.cache.is_current(page.clock) {
-                return Ok(page);
-            }
-            tracing::debug!("the read replica is behind; reading the primary");
-        }
-        let mut conn = self.pool.get().await?;
-        Ok(feed_page::load(&mut conn, scope, query, since).await?)
-    }
-
-    /// The catalogue clock, or when today's expired tombstones left: the last time the
-    /// document could have changed.
-    fn last_modified(&self, page: &FeedPage, now: DateTime<Utc>) -> DateTime<Utc> {
-        match self.tombstone_window {
-            Some(_) => page.clock.max(start_of_day(now)),
-            None => page.clock,
-        }
-    }
-
-    /// Deletions at or after this time are shown: the retention in days, counted from the
-    /// start of today (UTC), so the set of tombstones only changes at midnight.
-    fn tombstone_cutoff(&self, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
-        Some(start_of_day(now) - self.tombstone_window?)
+        Ok(self.reader.load(scope, query, now, from).await?)
     }
 }
 
@@ -158,10 +114,4 @@ fn render_page(
         deleted: &page.deleted,
     };
     feeds::render(format, &context, &content)
-}
-
-fn start_of_day(now: DateTime<Utc>) -> DateTime<Utc> {
-    now.date_naive()
-        .and_hms_opt(0, 0, 0)
-        .map_or(now, |midnight| midnight.and_utc())
 }

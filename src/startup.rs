@@ -13,6 +13,7 @@ use anyhow::Context;
 use crate::catalogue_listener;
 use crate::config::Settings;
 use crate::db;
+use crate::db::feed_page::FeedReader;
 use crate::domain::{PublicUrl, Site};
 use crate::feed_cache::FeedCache;
 use crate::feed_documents::FeedDocuments;
@@ -47,8 +48,13 @@ impl Application {
             None => None,
         };
         let cache = Arc::new(FeedCache::new(settings.feeds.cache_bytes));
+        let reader = Arc::new(FeedReader::new(
+            pool.clone(),
+            read_pool,
+            settings.feeds.tombstone_window(),
+        ));
         crate::telemetry::metrics();
-        catalogue_listener::spawn(database_url.clone(), cache.clone());
+        catalogue_listener::spawn(database_url.clone(), cache.clone(), reader.clone());
 
         let listener = TcpListener::bind(settings.bind).with_context(|| {
             format!(
@@ -70,13 +76,7 @@ impl Application {
             websub_hub: settings.feeds.websub_hub.clone(),
             feed_max_age: settings.feeds.max_age_seconds,
         };
-        let documents = Arc::new(FeedDocuments::new(
-            pool.clone(),
-            read_pool,
-            cache.clone(),
-            site.clone(),
-            &settings.feeds,
-        ));
+        let documents = Arc::new(FeedDocuments::new(reader, cache.clone(), site.clone()));
         let publisher = match &settings.feeds.websub_hub {
             Some(hub) => Publisher::start(hub.clone(), documents.clone(), pool.clone())
                 .context("starting the WebSub publisher")?,

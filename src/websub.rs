@@ -31,9 +31,10 @@ use chrono::Utc;
 use tokio::sync::{Notify, Semaphore};
 use url::Url;
 
+use crate::db::feed_page::ReadFrom;
 use crate::db::{self, DbPool};
 use crate::error::AppError;
-use crate::feed_documents::{FeedDocuments, ReadFrom};
+use crate::feed_documents::FeedDocuments;
 use crate::feeds::directory::{self, DirectoryDocument};
 
 /// Writes this close together are judged (and pinged) as one.

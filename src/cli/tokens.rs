@@ -69,7 +69,7 @@ impl TokenCommand {
     }
 }
 
-async fn connect(database: &DatabaseArgs) -> anyhow::Result<diesel_async::AsyncPgConnection> {
+async fn connect(database: &DatabaseArgs) -> anyhow::Result<db::Connection> {
     check_reachable(&database.database_url).await?;
     db::run_migrations(database.database_url.expose()).await?;
     Ok(db::connect(database.database_url.expose()).await?)

@@ -2,6 +2,7 @@
 //! with its audit entry, bumps `version` and `updated_at`, and marks the article edited, so
 //! that a re-import of its catalogue leaves the editor's version alone.
 
+use super::Result;
 use std::collections::BTreeSet;
 
 use chrono::{DateTime, Utc};
@@ -28,16 +29,19 @@ pub enum WriteError {
     #[error("invalid fields")]
     Invalid(Vec<FieldError>),
     #[error(transparent)]
-    Query(#[from] diesel::result::Error),
+    Store(#[from] super::Error),
+}
+
+impl From<diesel::result::Error> for WriteError {
+    fn from(error: diesel::result::Error) -> Self {
+        WriteError::Store(error.into())
+    }
 }
 
 type RecordRow = (ArticleRow, RecordMetaRow, Option<AuthorRow>);
 
 /// An article by public id, deleted or not.
-pub async fn find(
-    conn: &mut AsyncPgConnection,
-    public_id: Uuid,
-) -> QueryResult<Option<ArticleRecord>> {
+pub async fn find(conn: &mut AsyncPgConnection, public_id: Uuid) -> Result<Option<ArticleRecord>> {
     let row: Option<RecordRow> = record_query!()
         .filter(articles::public_id.eq(public_id))
         .first(conn)
@@ -51,7 +55,7 @@ pub async fn create(
     article: &NewArticle,
     now: DateTime<Utc>,
     actor: Actor,
-) -> QueryResult<ArticleRecord> {
+) -> Result<ArticleRecord> {
     conn.transaction(async |conn| {
         super::site::begin_catalogue_write(conn).await?;
         let author_id = author_id(conn, article).await?;
@@ -199,7 +203,7 @@ async fn lock(
     Ok((id, record))
 }
 
-async fn by_id(conn: &mut AsyncPgConnection, id: i64) -> QueryResult<ArticleRecord> {
+async fn by_id(conn: &mut AsyncPgConnection, id: i64) -> Result<ArticleRecord> {
     let (a, m, au): RecordRow = record_query!()
         .filter(articles::id.eq(id))
         .first(conn)
@@ -207,7 +211,7 @@ async fn by_id(conn: &mut AsyncPgConnection, id: i64) -> QueryResult<ArticleReco
     into_record(a, m, au)
 }
 
-async fn author_id(conn: &mut AsyncPgConnection, article: &NewArticle) -> QueryResult<Option<i64>> {
+async fn author_id(conn: &mut AsyncPgConnection, article: &NewArticle) -> Result<Option<i64>> {
     let Some(name) = &article.author else {
         return Ok(None);
     };

@@ -1,3 +1,4 @@
+use super::Result;
 use chrono::{DateTime, Utc};
 use diesel::expression::SqlLiteral;
 use diesel::pg::Pg;
@@ -42,7 +43,7 @@ pub async fn list(
     conn: &mut AsyncPgConnection,
     scope: &FeedScope,
     query: &ArticleQuery,
-) -> QueryResult<Page> {
+) -> Result<Page> {
     let limit = usize::from(query.limit.get());
     let mut select = matching(scope, &query.filter)
         .order((articles::published_at.desc(), articles::id.desc()))
@@ -72,7 +73,7 @@ pub async fn list(
     let records = rows
         .into_iter()
         .map(|(a, m, au)| into_record(a, m, au))
-        .collect::<QueryResult<_>>()?;
+        .collect::<Result<_>>()?;
     Ok(Page { records, next })
 }
 
@@ -84,7 +85,7 @@ pub async fn deleted_since(
     filter: &ArticleFilter,
     since: DateTime<Utc>,
     limit: i64,
-) -> QueryResult<Vec<Tombstone>> {
+) -> Result<Vec<Tombstone>> {
     let rows: Vec<(ArticleRow, RecordMetaRow, Option<AuthorRow>)> = matching(scope, filter)
         .filter(articles::deleted_at.ge(since))
         .order((articles::deleted_at.desc(), articles::id.desc()))
@@ -179,10 +180,7 @@ fn level_is(level: Level) -> SqlLiteral<Bool> {
 }
 
 /// A live article by its public id.
-pub async fn find_live(
-    conn: &mut AsyncPgConnection,
-    public_id: Uuid,
-) -> QueryResult<Option<Article>> {
+pub async fn find_live(conn: &mut AsyncPgConnection, public_id: Uuid) -> Result<Option<Article>> {
     let row: Option<(ArticleRow, Option<AuthorRow>)> = articles::table
         .left_join(authors::table)
         .filter(articles::public_id.eq(public_id))
@@ -196,12 +194,12 @@ pub async fn find_live(
 }
 
 /// The distinct sources of live articles, by name.
-pub async fn live_sources(conn: &mut AsyncPgConnection) -> QueryResult<Vec<String>> {
-    articles::table
+pub async fn live_sources(conn: &mut AsyncPgConnection) -> Result<Vec<String>> {
+    Ok(articles::table
         .filter(articles::deleted_at.is_null())
         .select(articles::source)
         .distinct()
         .order(articles::source.asc())
         .load(conn)
-        .await
+        .await?)
 }

@@ -1,5 +1,6 @@
 //! The audit log: every change through the API, with the version it replaced.
 
+use super::Result;
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use serde::Serialize;
@@ -19,17 +20,14 @@ pub struct Entry<'a, T: Serialize> {
     pub current: Option<&'a T>,
 }
 
-pub async fn record<T: Serialize>(
-    conn: &mut AsyncPgConnection,
-    entry: Entry<'_, T>,
-) -> QueryResult<()> {
+pub async fn record<T: Serialize>(conn: &mut AsyncPgConnection, entry: Entry<'_, T>) -> Result<()> {
     let json = |value: Option<&T>| {
         value
             .map(serde_json::to_value)
             .transpose()
             .map_err(|e| diesel::result::Error::SerializationError(Box::new(e)))
     };
-    diesel::insert_into(audit_log::table)
+    Ok(diesel::insert_into(audit_log::table)
         .values((
             audit_log::token_id.eq(entry.actor),
             audit_log::action.eq(entry.action),
@@ -40,5 +38,5 @@ pub async fn record<T: Serialize>(
         ))
         .execute(conn)
         .await
-        .map(drop)
+        .map(drop)?)
 }

@@ -1,3 +1,4 @@
+use super::Result;
 use std::collections::{BTreeSet, HashMap, HashSet};
 
 use diesel::dsl::exists;
@@ -12,18 +13,18 @@ use crate::domain::{AuthorName, AuthorRef, AuthorSlug, ChangedFacets};
 pub async fn find_by_slug(
     conn: &mut AsyncPgConnection,
     slug: &AuthorSlug,
-) -> QueryResult<Option<AuthorRef>> {
+) -> Result<Option<AuthorRef>> {
     let row: Option<AuthorRow> = authors::table
         .filter(authors::slug.eq(slug.as_ref()))
         .select(AuthorRow::as_select())
         .first(conn)
         .await
         .optional()?;
-    row.map(AuthorRef::try_from).transpose()
+    Ok(row.map(AuthorRef::try_from).transpose()?)
 }
 
 /// Authors with at least one live article, by name.
-pub async fn list_published(conn: &mut AsyncPgConnection) -> QueryResult<Vec<AuthorRef>> {
+pub async fn list_published(conn: &mut AsyncPgConnection) -> Result<Vec<AuthorRef>> {
     let has_live_article = exists(
         articles::table
             .filter(articles::author_id.eq(authors::id.nullable()))
@@ -35,28 +36,31 @@ pub async fn list_published(conn: &mut AsyncPgConnection) -> QueryResult<Vec<Aut
         .select(AuthorRow::as_select())
         .load(conn)
         .await?;
-    rows.into_iter().map(AuthorRef::try_from).collect()
+    Ok(rows
+        .into_iter()
+        .map(AuthorRef::try_from)
+        .collect::<QueryResult<_>>()?)
 }
 
 /// The authors with these ids.
 pub(super) async fn by_ids(
     conn: &mut AsyncPgConnection,
     ids: &BTreeSet<i64>,
-) -> QueryResult<Vec<AuthorRef>> {
+) -> Result<Vec<AuthorRef>> {
     let ids: Vec<i64> = ids.iter().copied().collect();
     let rows: Vec<AuthorRow> = authors::table
         .filter(authors::id.eq_any(ids))
         .select(AuthorRow::as_select())
         .load(conn)
         .await?;
-    rows.into_iter().map(AuthorRef::try_from).collect()
+    Ok(rows
+        .into_iter()
+        .map(AuthorRef::try_from)
+        .collect::<QueryResult<_>>()?)
 }
 
 /// The feeds an author's live articles appear in: what renaming them changes.
-pub async fn feeds_of(
-    conn: &mut AsyncPgConnection,
-    author: &AuthorRef,
-) -> QueryResult<ChangedFacets> {
+pub async fn feeds_of(conn: &mut AsyncPgConnection, author: &AuthorRef) -> Result<ChangedFacets> {
     let rows: Vec<(DbLevel, String)> = articles::table
         .inner_join(authors::table)
         .filter(authors::slug.eq(author.slug.as_ref()))
@@ -79,7 +83,7 @@ pub async fn feeds_of(
 pub(super) async fn ensure(
     conn: &mut AsyncPgConnection,
     names: &BTreeSet<&AuthorName>,
-) -> QueryResult<HashMap<String, i64>> {
+) -> Result<HashMap<String, i64>> {
     let wanted: Vec<&str> = names.iter().map(|n| n.as_ref()).collect();
     let mut ids: HashMap<String, i64> = authors::table
         .filter(authors::name.eq_any(&wanted))
@@ -103,7 +107,7 @@ const SLUG_ATTEMPTS: usize = 5;
 /// The id of a new author `name`, created with a free slug. Concurrent writers may insert
 /// the same name, or take the chosen slug, between the look-up and the insert: the insert
 /// then does nothing and the name is looked up, or another slug tried.
-async fn insert(conn: &mut AsyncPgConnection, name: &AuthorName) -> QueryResult<i64> {
+async fn insert(conn: &mut AsyncPgConnection, name: &AuthorName) -> Result<i64> {
     for _ in 0..SLUG_ATTEMPTS {
         let slug = free_slug(conn, &name.base_slug()).await?;
         let inserted: Option<i64> = diesel::insert_into(authors::table)
@@ -130,18 +134,18 @@ async fn insert(conn: &mut AsyncPgConnection, name: &AuthorName) -> QueryResult<
         }
     }
     // Still racing: a plain insert reports the unique violation (a 409).
-    diesel::insert_into(authors::table)
+    Ok(diesel::insert_into(authors::table)
         .values((
             authors::name.eq(name.as_ref()),
             authors::slug.eq(name.base_slug().as_ref()),
         ))
         .returning(authors::id)
         .get_result(conn)
-        .await
+        .await?)
 }
 
 /// `base` if no author has it, else the first free `base-2`, `base-3`, ...
-async fn free_slug(conn: &mut AsyncPgConnection, base: &AuthorSlug) -> QueryResult<AuthorSlug> {
+async fn free_slug(conn: &mut AsyncPgConnection, base: &AuthorSlug) -> Result<AuthorSlug> {
     // Slugs hold only [a-z0-9-], so the LIKE pattern has no wildcard to escape.
     let taken: HashSet<String> = authors::table
         .filter(
@@ -174,7 +178,7 @@ pub struct AuthorSummary {
 pub async fn summaries(
     conn: &mut AsyncPgConnection,
     slug: Option<&AuthorSlug>,
-) -> QueryResult<Vec<AuthorSummary>> {
+) -> Result<Vec<AuthorSummary>> {
     let live_count = articles::table
         .filter(articles::author_id.eq(authors::id.nullable()))
         .filter(articles::deleted_at.is_null())
@@ -206,7 +210,13 @@ pub enum RenameError {
     #[error("another author is already called that")]
     NameTaken,
     #[error(transparent)]
-    Query(#[from] diesel::result::Error),
+    Store(#[from] super::Error),
+}
+
+impl From<diesel::result::Error> for RenameError {
+    fn from(error: diesel::result::Error) -> Self {
+        RenameError::Store(error.into())
+    }
 }
 
 /// Renames an author; the slug (and so every feed URL) stays. Their articles' entries

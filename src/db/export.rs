@@ -1,5 +1,6 @@
 //! The whole catalogue, deleted articles included, in pages: what `engfeed export` writes.
 
+use super::Result;
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
@@ -8,7 +9,7 @@ use super::schema::articles;
 use crate::domain::ArticleRecord;
 
 /// How many articles there are, deleted ones included.
-pub async fn count(conn: &mut AsyncPgConnection) -> QueryResult<u64> {
+pub async fn count(conn: &mut AsyncPgConnection) -> Result<u64> {
     let count: i64 = articles::table.count().get_result(conn).await?;
     Ok(count.unsigned_abs())
 }
@@ -44,7 +45,7 @@ pub async fn for_each_batch(
         let records = rows
             .into_iter()
             .map(|(a, m, au)| into_record(a, m, au))
-            .collect::<QueryResult<Vec<_>>>()?;
+            .collect::<Result<Vec<_>>>()?;
         total += records.len();
         write(&records)?;
     }

@@ -1,10 +1,13 @@
 //! One page of a feed as a reader sees it: its articles, its scope's recent deletions and
-//! the catalogue clock, all read in one snapshot so that the clock dates exactly them.
+//! the catalogue clock, all read in one snapshot so that the clock dates exactly them;
+//! from the read replica when it has caught up, else from the primary.
 
-use chrono::{DateTime, Utc};
+use std::sync::atomic::{AtomicI64, Ordering};
+
+use chrono::{DateTime, TimeDelta, Utc};
 use diesel_async::AsyncPgConnection;
 
-use super::{QueryResult, articles, site};
+use super::{DbPool, Result, articles, site};
 use crate::domain::{Article, ArticleQuery, Cursor, FeedScope, Tombstone};
 
 /// Tombstones per feed at most: the latest deletions are the ones readers still hold.
@@ -18,17 +21,103 @@ pub struct FeedPage {
     pub next: Option<Cursor>,
     /// The catalogue clock of the snapshot.
     pub clock: DateTime<Utc>,
+    /// The last time the page could have changed: the clock, or when today's expired
+    /// tombstones left.
+    pub last_modified: DateTime<Utc>,
+}
+
+/// Where a page may be read from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReadFrom {
+    /// The read replica when there is one and it has seen every change announced so far,
+    /// else the primary.
+    ReplicaWhenCurrent,
+    /// The primary: what was just written is certainly there.
+    Primary,
+}
+
+/// Loads feed pages, choosing the primary or the read replica.
+pub struct FeedReader {
+    primary: DbPool,
+    replica: Option<DbPool>,
+    /// The newest catalogue clock announced (epoch seconds): a replica snapshot older than
+    /// it is behind.
+    newest_clock: AtomicI64,
+    /// How long deleted articles are announced; `None`: never.
+    tombstone_window: Option<TimeDelta>,
+}
+
+impl FeedReader {
+    pub fn new(
+        primary: DbPool,
+        replica: Option<DbPool>,
+        tombstone_window: Option<TimeDelta>,
+    ) -> Self {
+        Self {
+            primary,
+            replica,
+            newest_clock: AtomicI64::new(i64::MIN),
+            tombstone_window,
+        }
+    }
+
+    /// The catalogue clock moved to `clock` (announced by PostgreSQL): replica snapshots
+    /// older than it are not read from now on.
+    pub fn saw_clock(&self, clock: DateTime<Utc>) {
+        self.newest_clock
+            .fetch_max(clock.timestamp(), Ordering::SeqCst);
+    }
+
+    /// The page `query` selects in `scope` as of `now` and, on the first page, the scope's
+    /// deletions since the tombstone cutoff.
+    pub async fn load(
+        &self,
+        scope: &FeedScope,
+        query: &ArticleQuery,
+        now: DateTime<Utc>,
+        from: ReadFrom,
+    ) -> Result<FeedPage> {
+        let since = self.tombstone_cutoff(now);
+        let mut page = match (from, &self.replica) {
+            (ReadFrom::ReplicaWhenCurrent, Some(replica)) => {
+                let page = load(&mut *replica.get().await?, scope, query, since).await?;
+                if page.clock.timestamp() >= self.newest_clock.load(Ordering::SeqCst) {
+                    page
+                } else {
+                    tracing::debug!("the read replica is behind; reading the primary");
+                    load(&mut *self.primary.get().await?, scope, query, since).await?
+                }
+            }
+            _ => load(&mut *self.primary.get().await?, scope, query, since).await?,
+        };
+        if self.tombstone_window.is_some() {
+            page.last_modified = page.clock.max(start_of_day(now));
+        }
+        Ok(page)
+    }
+
+    /// Deletions at or after this time are shown: the retention in days, counted from the
+    /// start of today (UTC), so the set of tombstones only changes at midnight.
+    pub fn tombstone_cutoff(&self, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+        Some(start_of_day(now) - self.tombstone_window?)
+    }
+}
+
+fn start_of_day(now: DateTime<Utc>) -> DateTime<Utc> {
+    now.date_naive()
+        .and_hms_opt(0, 0, 0)
+        .map_or(now, |midnight| midnight.and_utc())
 }
 
 /// Reads the page `query` selects in `scope` and, on the first page, the deletions at or
 /// after `tombstones_since` (none when it is `None`), in one read-only repeatable-read
 /// transaction.
-pub async fn load(
+async fn load(
     conn: &mut AsyncPgConnection,
     scope: &FeedScope,
     query: &ArticleQuery,
     tombstones_since: Option<DateTime<Utc>>,
-) -> QueryResult<FeedPage> {
+) -> Result<FeedPage> {
     let tombstones_since = tombstones_since.filter(|_| query.after.is_none());
     conn.build_transaction()
         .read_only()
@@ -48,6 +137,7 @@ pub async fn load(
                 deleted,
                 next: page.next,
                 clock,
+                last_modified: clock,
             })
         })
         .await

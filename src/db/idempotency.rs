@@ -1,5 +1,6 @@
 //! Stored responses of POST requests sent with an `Idempotency-Key`, kept 24 hours.
 
+use super::Result;
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
@@ -34,7 +35,7 @@ pub async fn claim(
     token_id: i64,
     key: &str,
     request_hash: &[u8],
-) -> QueryResult<Claim> {
+) -> Result<Claim> {
     diesel::sql_query(format!(
         "DELETE FROM idempotency_keys WHERE created_at < now() - interval '24 hours' \
          OR (response_status IS NULL AND created_at < now() - interval '{STALE_CLAIM}')"
@@ -87,10 +88,10 @@ pub async fn complete(
     token_id: i64,
     key: &str,
     response: &StoredResponse,
-) -> QueryResult<()> {
+) -> Result<()> {
     let headers = serde_json::to_value(&response.headers)
         .map_err(|e| diesel::result::Error::SerializationError(Box::new(e)))?;
-    diesel::update(keys::table.find((token_id, key)))
+    Ok(diesel::update(keys::table.find((token_id, key)))
         .set((
             keys::response_status.eq(response.status as i16),
             keys::response_headers.eq(headers),
@@ -98,13 +99,13 @@ pub async fn complete(
         ))
         .execute(conn)
         .await
-        .map(drop)
+        .map(drop)?)
 }
 
 /// Forgets a claim whose request failed in a way worth retrying (5xx).
-pub async fn release(conn: &mut AsyncPgConnection, token_id: i64, key: &str) -> QueryResult<()> {
-    diesel::delete(keys::table.find((token_id, key)))
+pub async fn release(conn: &mut AsyncPgConnection, token_id: i64, key: &str) -> Result<()> {
+    Ok(diesel::delete(keys::table.find((token_id, key)))
         .execute(conn)
         .await
-        .map(drop)
+        .map(drop)?)
 }

@@ -1,5 +1,6 @@
 //! Catalogue import: one transaction that creates, updates or leaves alone each article.
 
+use super::Result;
 use std::collections::{BTreeSet, HashMap};
 
 use chrono::{DateTime, SubsecRound, TimeDelta, Utc};
@@ -61,7 +62,7 @@ pub async fn import(
     now: DateTime<Utc>,
     actor: super::audit::Actor,
     edited: EditedArticles,
-) -> QueryResult<Imported> {
+) -> Result<Imported> {
     import_reporting(conn, catalogue, now, actor, edited, &mut |_| {}).await
 }
 
@@ -74,7 +75,7 @@ pub async fn import_reporting(
     actor: super::audit::Actor,
     edited: EditedArticles,
     progress: &mut (dyn FnMut(usize) + Send),
-) -> QueryResult<Imported> {
+) -> Result<Imported> {
     conn.transaction(async |conn| {
         super::site::begin_catalogue_write(conn).await?;
         let names: BTreeSet<_> = catalogue.iter().filter_map(|a| a.author.as_ref()).collect();
@@ -235,7 +236,7 @@ async fn stamps(
     conn: &mut AsyncPgConnection,
     now: DateTime<Utc>,
     written: &[Option<DateTime<Utc>>],
-) -> QueryResult<Vec<DateTime<Utc>>> {
+) -> Result<Vec<DateTime<Utc>>> {
     if written.is_empty() {
         return Ok(Vec::new());
     }
@@ -268,7 +269,7 @@ async fn free_seconds_down_from(
     conn: &mut AsyncPgConnection,
     clock: DateTime<Utc>,
     count: usize,
-) -> QueryResult<Vec<DateTime<Utc>>> {
+) -> Result<Vec<DateTime<Utc>>> {
     let mut stamps = Vec::with_capacity(count);
     let mut next = clock;
     while stamps.len() < count {
@@ -316,7 +317,7 @@ impl Touched {
         self.sources.insert(source.to_owned());
     }
 
-    async fn resolve(self, conn: &mut AsyncPgConnection) -> QueryResult<ChangedFacets> {
+    async fn resolve(self, conn: &mut AsyncPgConnection) -> Result<ChangedFacets> {
         Ok(ChangedFacets {
             levels: self.levels,
             authors: authors::by_ids(conn, &self.author_ids)
@@ -364,10 +365,7 @@ struct Matches {
     by_import_key: HashMap<String, Stored>,
 }
 
-async fn load_matches(
-    conn: &mut AsyncPgConnection,
-    catalogue: &[NewArticle],
-) -> QueryResult<Matches> {
+async fn load_matches(conn: &mut AsyncPgConnection, catalogue: &[NewArticle]) -> Result<Matches> {
     let ids: Vec<Uuid> = catalogue.iter().filter_map(|a| a.public_id).collect();
     let keys: Vec<String> = catalogue.iter().map(NewArticle::import_key).collect();
     let rows: Vec<MatchRow> = articles::table

@@ -1,15 +1,18 @@
-//! Everything that talks to PostgreSQL. Functions here take a connection and return
-//! `QueryResult`s of domain types; no HTTP types cross this line.
+//! Everything that talks to PostgreSQL, and the only module that names diesel. Functions
+//! here take a connection and return domain types or an [`Error`]; no HTTP types cross
+//! this line.
 
 pub mod article_admin;
 pub mod articles;
 pub mod audit;
 pub mod authors;
+mod error;
 pub mod export;
 pub mod feed_page;
 pub mod idempotency;
 pub mod import;
 mod level_sql;
+pub mod listen;
 mod models;
 mod schema;
 pub mod site;
@@ -17,37 +20,33 @@ pub mod tokens;
 
 use std::time::Duration;
 
-use diesel::Connection;
+use diesel::Connection as _;
 use diesel_async::AsyncPgConnection;
 use diesel_async::async_connection_wrapper::AsyncConnectionWrapper;
 use diesel_async::pooled_connection::deadpool::{BuildError, Object, Pool};
 use diesel_async::pooled_connection::{AsyncDieselConnectionManager, ManagerConfig};
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 
-pub use diesel::result::{ConnectionError, Error as QueryError, QueryResult};
-pub use diesel_async::pooled_connection::deadpool::PoolError;
+pub use error::{Error, Result};
 
-/// The statement gave up waiting: for a lock (`lock_timeout`) or to finish
-/// (`statement_timeout`). diesel reports both as an unknown database error; PostgreSQL's
-/// message says which.
-pub fn is_timeout(error: &QueryError) -> bool {
-    matches!(
-        error,
-        QueryError::DatabaseError(diesel::result::DatabaseErrorKind::Unknown, info)
-            if info.message().starts_with("canceling statement due to")
-    )
-}
-
-/// The server went away mid-query (restart, failover, network).
-pub fn is_connection_lost(error: &QueryError) -> bool {
-    matches!(
-        error,
-        QueryError::DatabaseError(diesel::result::DatabaseErrorKind::ClosedConnection, _)
-    )
-}
-
+/// One connection to PostgreSQL.
+pub type Connection = AsyncPgConnection;
 /// The pool shared by every worker.
-pub type DbPool = Pool<AsyncPgConnection>;
+#[derive(Clone)]
+pub struct DbPool(Pool<AsyncPgConnection>);
+
+impl DbPool {
+    /// Checks out a connection; an exhausted or unreachable pool is [`Error::Unavailable`].
+    pub async fn get(&self) -> Result<DbConn> {
+        Ok(self.0.get().await?)
+    }
+
+    /// Connections open, idle and waited for (metrics).
+    pub fn status(&self) -> deadpool::Status {
+        self.0.status()
+    }
+}
+
 /// A pooled connection; dereferences to `AsyncPgConnection`.
 pub type DbConn = Object<AsyncPgConnection>;
 
@@ -68,7 +67,7 @@ pub fn build_pool(database_url: &str, max_size: usize) -> Result<DbPool, BuildEr
             let mut conn = AsyncPgConnection::establish(url).await?;
             conn.batch_execute(SESSION_LIMITS)
                 .await
-                .map_err(ConnectionError::CouldntSetupConfiguration)?;
+                .map_err(diesel::ConnectionError::CouldntSetupConfiguration)?;
             Ok(conn)
         })
     });
@@ -81,12 +80,13 @@ pub fn build_pool(database_url: &str, max_size: usize) -> Result<DbPool, BuildEr
         .create_timeout(Some(Duration::from_secs(5)))
         .recycle_timeout(Some(Duration::from_secs(5)))
         .build()
+        .map(DbPool)
 }
 
 /// Opens one connection outside the pool (CLI commands, tests).
-pub async fn connect(database_url: &str) -> Result<AsyncPgConnection, ConnectionError> {
+pub async fn connect(database_url: &str) -> Result<Connection> {
     use diesel_async::AsyncConnection;
-    AsyncPgConnection::establish(database_url).await
+    Ok(AsyncPgConnection::establish(database_url).await?)
 }
 
 /// Applies pending migrations and returns the names of those applied.
@@ -120,7 +120,8 @@ pub async fn pending_migrations(database_url: &str) -> anyhow::Result<Vec<String
 }
 
 /// A round trip to the server (readiness checks).
-pub async fn ping(conn: &mut AsyncPgConnection) -> QueryResult<()> {
+pub async fn ping(conn: &mut AsyncPgConnection) -> Result<()> {
     use diesel_async::RunQueryDsl;
-    diesel::sql_query("SELECT 1").execute(conn).await.map(drop)
+    diesel::sql_query("SELECT 1").execute(conn).await?;
+    Ok(())
 }

@@ -1,3 +1,4 @@
+use super::Result;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use uuid::Uuid;
@@ -47,7 +48,7 @@ impl TryFrom<AuthorRow> for AuthorRef {
 }
 
 /// An article row joined with its author, as the feed queries select it.
-pub fn into_article(row: ArticleRow, author: Option<AuthorRow>) -> QueryResult<Article> {
+pub fn into_article(row: ArticleRow, author: Option<AuthorRow>) -> Result<Article> {
     Ok(Article {
         public_id: row.public_id,
         title: row.title,
@@ -132,7 +133,7 @@ pub fn into_record(
     row: ArticleRow,
     meta: RecordMetaRow,
     author: Option<AuthorRow>,
-) -> QueryResult<crate::domain::ArticleRecord> {
+) -> Result<crate::domain::ArticleRecord> {
     Ok(crate::domain::ArticleRecord {
         article: into_article(row, author)?,
         version: meta.version,

@@ -1,3 +1,4 @@
+use super::Result;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
@@ -13,21 +14,21 @@ pub struct SiteIdentity {
     pub created_at: DateTime<Utc>,
 }
 
-pub async fn load(conn: &mut AsyncPgConnection) -> QueryResult<SiteIdentity> {
-    site::table
+pub async fn load(conn: &mut AsyncPgConnection) -> Result<SiteIdentity> {
+    Ok(site::table
         .select(SiteIdentity::as_select())
         .first(conn)
-        .await
+        .await?)
 }
 
 /// When the catalogue last changed (whole seconds, strictly later with every change; moved
 /// by a trigger on every write): read in the same snapshot as a feed's items, it is that
 /// feed's `Last-Modified`.
-pub async fn catalogue_clock(conn: &mut AsyncPgConnection) -> QueryResult<DateTime<Utc>> {
-    site::table
+pub async fn catalogue_clock(conn: &mut AsyncPgConnection) -> Result<DateTime<Utc>> {
+    Ok(site::table
         .select(site::catalogue_changed_at)
         .first(conn)
-        .await
+        .await?)
 }
 
 /// Starts a write to the catalogue in the current transaction: until
@@ -36,18 +37,22 @@ pub async fn catalogue_clock(conn: &mut AsyncPgConnection) -> QueryResult<DateTi
 /// up other writers for a whole import, and a writer holding it never waits for another
 /// (two writers could deadlock: one holding `site` and waiting for the other's new author
 /// row, the other the reverse).
-pub(super) async fn begin_catalogue_write(conn: &mut AsyncPgConnection) -> QueryResult<()> {
-    diesel::sql_query("SELECT set_config('engfeed.defer_catalogue_clock', 'on', true)")
-        .execute(conn)
-        .await
-        .map(drop)
+pub(super) async fn begin_catalogue_write(conn: &mut AsyncPgConnection) -> Result<()> {
+    Ok(
+        diesel::sql_query("SELECT set_config('engfeed.defer_catalogue_clock', 'on', true)")
+            .execute(conn)
+            .await
+            .map(drop)?,
+    )
 }
 
 /// Moves the clock once if the transaction touched the catalogue (and NOTIFYs at commit).
 /// The transaction's last statement.
-pub(super) async fn end_catalogue_write(conn: &mut AsyncPgConnection) -> QueryResult<()> {
-    diesel::sql_query("SELECT engfeed_move_catalogue_clock_if_touched()")
-        .execute(conn)
-        .await
-        .map(drop)
+pub(super) async fn end_catalogue_write(conn: &mut AsyncPgConnection) -> Result<()> {
+    Ok(
+        diesel::sql_query("SELECT engfeed_move_catalogue_clock_if_touched()")
+            .execute(conn)
+            .await
+            .map(drop)?,
+    )
 }

@@ -14,10 +14,10 @@ use super::conditional::{self, FeedHeaders};
 use super::negotiation::{self, Representation};
 use super::{State, connection};
 use crate::db;
+use crate::db::feed_page::ReadFrom;
 use crate::domain::{ArticleQuery, AuthorSlug, FeedScope, Level, Listing};
 use crate::error::AppError;
 use crate::feed_cache::RenderedFeed;
-use crate::feed_documents::ReadFrom;
 use crate::feeds::{FeedContext, FeedFormat};
 use crate::pages;
 

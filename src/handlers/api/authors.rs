@@ -121,7 +121,7 @@ pub async fn rename_author(
         RenameError::NameTaken => {
             AppError::Conflict(format!("another author is already called '{name}'"))
         }
-        RenameError::Query(e) => e.into(),
+        RenameError::Store(e) => e.into(),
     })?;
     state.catalogue_changed(&db::authors::feeds_of(&mut conn, &author).await?);
     let summary = db::authors::summaries(&mut conn, Some(&slug))
