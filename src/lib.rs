@@ -22,6 +22,5 @@ pub mod handlers;
 pub mod pages;
 pub mod routes;
 pub mod startup;
-pub mod state;
 pub mod telemetry;
 pub mod websub;

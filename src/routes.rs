@@ -6,6 +6,7 @@ use actix_web::http::header;
 use actix_web::{FromRequest, HttpRequest, HttpResponse, Resource, Responder, web};
 
 use crate::error::AppError;
+use crate::handlers::observability::RouteLabel;
 use crate::handlers::{api, directory, feeds, health, observability, pages};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -15,16 +16,16 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(readable("/readyz", health::readyz))
         .service(readable("/metrics", observability::metrics))
         .service(readable("/", pages::index))
-        .service(feed("/feed", feeds::all_articles))
-        .service(feed("/feed.{ext}", feeds::all_articles))
+        .service(feed("/feed", feeds::feed))
+        .service(feed("/feed.{ext}", feeds::feed))
         .service(feed("/feeds.json", directory::feeds_json))
         .service(feed("/feeds.opml", directory::feeds_opml))
-        .service(readable("/levels/{level}", pages::level))
-        .service(feed("/levels/{level}/feed", feeds::by_level))
-        .service(feed("/levels/{level}/feed.{ext}", feeds::by_level))
-        .service(readable("/authors/{slug}", pages::author))
-        .service(feed("/authors/{slug}/feed", feeds::by_author))
-        .service(feed("/authors/{slug}/feed.{ext}", feeds::by_author))
+        .service(readable("/levels/{level}", pages::listing))
+        .service(feed("/levels/{level}/feed", feeds::feed))
+        .service(feed("/levels/{level}/feed.{ext}", feeds::feed))
+        .service(readable("/authors/{slug}", pages::listing))
+        .service(feed("/authors/{slug}/feed", feeds::feed))
+        .service(feed("/authors/{slug}/feed.{ext}", feeds::feed))
         .service(readable("/articles/{id}", pages::article))
         .service(readable(crate::feeds::EXTENSION_DOC_PATH, pages::namespace))
         .service(api::scope())
@@ -33,7 +34,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 
 /// A feed (or feed list): readable like any page, and by scripts on any web origin (CORS),
 /// conditional requests included.
-fn feed<F, Args>(path: &str, handler: F) -> impl HttpServiceFactory
+fn feed<F, Args>(path: &'static str, handler: F) -> impl HttpServiceFactory
 where
     F: Handler<Args> + Clone,
     Args: FromRequest + 'static,
@@ -52,15 +53,16 @@ where
     readable(path, handler).wrap(cors)
 }
 
-/// A resource answering GET and HEAD with the same handler; actix's `web::get()` alone
+/// A resource answering GET and HEAD with the same handler, its path its metrics label; actix's `web::get()` alone
 /// leaves HEAD unanswered. actix sends no body for HEAD but keeps the headers.
-fn readable<F, Args>(path: &str, handler: F) -> Resource
+fn readable<F, Args>(path: &'static str, handler: F) -> Resource
 where
     F: Handler<Args> + Clone,
     Args: FromRequest + 'static,
     F::Output: Responder + 'static,
 {
     web::resource(path)
+        .app_data(RouteLabel(path))
         .route(web::get().to(handler.clone()))
         .route(web::head().to(handler))
 }

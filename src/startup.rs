@@ -17,9 +17,9 @@ use crate::db::feed_page::FeedReader;
 use crate::domain::{PublicUrl, Site};
 use crate::feed_cache::FeedCache;
 use crate::feed_documents::FeedDocuments;
-use crate::handlers::api::FailedLogins;
+use crate::handlers::failed_logins::FailedLogins;
 use crate::handlers::observability;
-use crate::state::AppState;
+use crate::handlers::state::AppState;
 use crate::websub::Publisher;
 use tracing_actix_web::TracingLogger;
 

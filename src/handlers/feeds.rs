@@ -10,101 +10,37 @@ use actix_web::http::header::{self, Header};
 use actix_web::{HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
 
+use super::State;
 use super::conditional::{self, FeedHeaders};
+use super::html::html;
 use super::negotiation::{self, Representation};
-use super::{State, connection};
-use crate::db;
+use super::scope_path::ScopePath;
 use crate::db::feed_page::ReadFrom;
-use crate::domain::{ArticleQuery, AuthorSlug, FeedScope, Level, Listing};
+use crate::domain::{ArticleQuery, FeedScope, Listing};
 use crate::error::AppError;
 use crate::feed_cache::RenderedFeed;
 use crate::feeds::{FeedContext, FeedFormat};
 use crate::pages;
 
-pub async fn all_articles(state: State, req: HttpRequest) -> Result<HttpResponse, AppError> {
-    serve(
-        &state,
-        Scope::Known(FeedScope::All),
-        &req,
-        Spelling::Canonical,
-    )
-    .await
-}
-
-pub async fn by_level(state: State, req: HttpRequest) -> Result<HttpResponse, AppError> {
-    let written = req.match_info().query("level");
-    let level = parse_level(written)?;
-    let spelling = if written == level.as_str() {
-        Spelling::Canonical
-    } else {
-        Spelling::Other
-    };
-    serve(
-        &state,
-        Scope::Known(FeedScope::Level(level)),
-        &req,
-        spelling,
-    )
-    .await
-}
-
-pub async fn by_author(state: State, req: HttpRequest) -> Result<HttpResponse, AppError> {
-    let slug = req.match_info().query("slug");
-    let slug = AuthorSlug::parse(slug).map_err(|_| unknown_author(slug))?;
-    serve(&state, Scope::Author(slug), &req, Spelling::Canonical).await
-}
-
-/// A feed's scope as the URL names it: an author is a slug until the database is asked.
-enum Scope {
-    Known(FeedScope),
-    Author(AuthorSlug),
-}
-
-impl Scope {
-    fn is_everything(&self) -> bool {
-        matches!(self, Scope::Known(FeedScope::All))
-    }
-
-    async fn resolve(self, state: &State) -> Result<FeedScope, AppError> {
-        match self {
-            Scope::Known(scope) => Ok(scope),
-            Scope::Author(slug) => {
-                let mut conn = connection(state).await?;
-                let author = db::authors::find_by_slug(&mut conn, &slug)
-                    .await?
-                    .ok_or_else(|| unknown_author(slug.as_ref()))?;
-                Ok(FeedScope::Author(author))
-            }
-        }
-    }
-}
-
-/// How the request wrote the path's scope (`/levels/Advanced` is `advanced` spelt otherwise).
-#[derive(PartialEq, Eq)]
-enum Spelling {
-    Canonical,
-    Other,
-}
-
-/// The query string narrows the path's feed: `/levels/advanced/feed.rss?code=true`.
-async fn serve(
-    state: &State,
-    scope: Scope,
-    req: &HttpRequest,
-    path: Spelling,
+/// Every feed route: the path names the scope, the query string narrows it
+/// (`/levels/advanced/feed.rss?code=true`), the extension or `Accept` picks the format.
+pub async fn feed(
+    state: State,
+    scope: ScopePath,
+    req: HttpRequest,
 ) -> Result<HttpResponse, AppError> {
     let query =
         ArticleQuery::parse(req.query_string(), Listing::Feed).map_err(AppError::Invalid)?;
     let Some(extension) = req.match_info().get("ext") else {
-        return negotiated(state, scope, &query, req).await;
+        return negotiated(&state, scope, &query, &req).await;
     };
     let format = parse_format(extension)?;
-    if path == Spelling::Other || req.query_string() != query.canonical_query() {
+    if !scope.is_canonical() || req.query_string() != query.canonical_query() {
         // Other spellings (parameter order, case, repeats, an explicit default) answer 301
         // with the canonical URL: readers then subscribe to one URL per feed, and the
         // document's `rel="self"` matches where it was fetched from.
-        let scope = scope.resolve(state).await?;
-        let location = context(state, &scope, &query).self_url(format);
+        let scope = scope.resolve(&state).await?;
+        let location = context(&state, &scope, &query).self_url(format);
         return Ok(HttpResponse::MovedPermanently()
             .insert_header((header::LOCATION, location))
             .finish());
@@ -115,9 +51,9 @@ async fn serve(
         .public_url
         .join(&format!("{}{}", req.path(), query_suffix(&query)));
     let announced = query.is_directory_page(scope.is_everything());
-    let feed = cached(state, scope, &query, format, &self_url, Utc::now()).await?;
-    let headers = feed_headers(state, format, self_url, false, announced);
-    conditional::respond(req, &feed, &headers)
+    let feed = cached(&state, scope, &query, format, &self_url, Utc::now()).await?;
+    let headers = feed_headers(&state, format, self_url, false, announced);
+    conditional::respond(&req, &feed, &headers)
 }
 
 /// `/feed` and friends: the format `Accept` prefers, or the preview page for browsers.
@@ -125,7 +61,7 @@ async fn serve(
 /// canonical URL of what they got.
 async fn negotiated(
     state: &State,
-    scope: Scope,
+    scope: ScopePath,
     query: &ArticleQuery,
     req: &HttpRequest,
 ) -> Result<HttpResponse, AppError> {
@@ -144,7 +80,10 @@ async fn negotiated(
         Representation::Feed(format) => {
             let self_url = context.self_url(format);
             let announced = query.is_directory_page(scope == FeedScope::All);
-            let known = Scope::Known(scope.clone());
+            let known = ScopePath::Known {
+                scope: scope.clone(),
+                canonical: true,
+            };
             let feed = cached(state, known, query, format, &self_url, now).await?;
             let headers = FeedHeaders {
                 content_location: Some(self_url.clone()),
@@ -159,7 +98,7 @@ async fn negotiated(
                 next: loaded.next,
                 ..context
             };
-            let mut response = super::pages::html(pages::feed_preview(&context, &loaded.articles))?;
+            let mut response = html(pages::feed_preview(&context, &loaded.articles))?;
             response
                 .headers_mut()
                 .insert(header::VARY, header::HeaderValue::from_static("Accept"));
@@ -188,7 +127,7 @@ fn query_suffix(query: &ArticleQuery) -> String {
 /// however many ask at the same time). A hit resolves nothing, not even the author.
 async fn cached(
     state: &State,
-    scope: Scope,
+    scope: ScopePath,
     query: &ArticleQuery,
     format: FeedFormat,
     url: &str,
@@ -240,20 +179,4 @@ fn parse_format(extension: &str) -> Result<FeedFormat, AppError> {
                 "no feed format '{extension}' (use .rss, .atom or .json)"
             ))
         })
-}
-
-pub(crate) fn parse_level(level: &str) -> Result<Level, AppError> {
-    level
-        .parse()
-        .map_err(|e| AppError::NotFound(format!("{e}")))
-}
-
-fn unknown_author(slug: &str) -> AppError {
-    AppError::NotFound(format!("no author with slug '{slug}'"))
-}
-
-/// A slug that is not well formed cannot exist, so it is a 404 without a query.
-pub(crate) async fn resolve_author(state: &State, slug: &str) -> Result<FeedScope, AppError> {
-    let slug = AuthorSlug::parse(slug).map_err(|_| unknown_author(slug))?;
-    Scope::Author(slug).resolve(state).await
 }

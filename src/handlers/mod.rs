@@ -5,17 +5,21 @@ mod conditional;
 
 pub use conditional::cache_control;
 pub mod directory;
+pub mod failed_logins;
 pub mod feeds;
 pub mod health;
+mod html;
 pub mod limits;
 mod negotiation;
 pub mod observability;
 pub mod pages;
+mod scope_path;
+pub mod state;
 
 use actix_web::web;
 
 use crate::error::AppError;
-use crate::state::AppState;
+use state::AppState;
 
 pub(crate) type State = web::Data<AppState>;
 

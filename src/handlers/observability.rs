@@ -20,10 +20,13 @@ pub async fn record(
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
     let started = Instant::now();
-    let route = route_of(req.path());
     let method = method_label(req.method());
     let request_id = req.extensions().get::<RequestId>().map(ToString::to_string);
     let mut response = next.call(req).await?;
+    let RouteLabel(route) = *response
+        .request()
+        .app_data::<RouteLabel>()
+        .unwrap_or(&NO_ROUTE);
     let status = status_label(response.status().as_u16());
     metrics::counter!("engfeed_http_requests_total", "method" => method, "route" => route, "status" => status)
         .increment(1);
@@ -35,33 +38,14 @@ pub async fn record(
     Ok(response)
 }
 
-/// The route a path belongs to, as the route table spells it: one series per route however
-/// many authors there are. Worked out from the path's shape rather than by asking the
-/// router again (`match_pattern` matches every pattern a second time, on every request).
-fn route_of(path: &str) -> &'static str {
-    let mut segments = path.trim_start_matches('/').split('/');
-    let first = segments.next().unwrap_or_default();
-    let second = segments.next();
-    let third = segments.next();
-    let is_feed =
-        |segment: Option<&str>| segment.is_some_and(|s| s == "feed" || s.starts_with("feed."));
-    match (first, second, third) {
-        ("", None, _) => "/",
-        (feed, None, _) if is_feed(Some(feed)) => "/feed.{ext}",
-        ("feeds.json" | "feeds.opml", None, _) => "/feeds.{ext}",
-        ("levels", Some(_), None) => "/levels/{level}",
-        ("levels", Some(_), feed) if is_feed(feed) => "/levels/{level}/feed.{ext}",
-        ("authors", Some(_), None) => "/authors/{slug}",
-        ("authors", Some(_), feed) if is_feed(feed) => "/authors/{slug}/feed.{ext}",
-        ("articles", Some(_), None) => "/articles/{id}",
-        ("api", _, _) => "/api/v1",
-        ("ns", _, _) => "/ns/1.0",
-        ("healthz", None, _) => "/healthz",
-        ("readyz", None, _) => "/readyz",
-        ("metrics", None, _) => "/metrics",
-        _ => "other",
-    }
-}
+/// A route's name in metrics, given once per route by the route table
+/// (`crate::routes`) as resource data: one series per route however many authors there
+/// are, found after routing without matching the path again.
+#[derive(Debug, Clone, Copy)]
+pub struct RouteLabel(pub &'static str);
+
+/// Requests no route took (404s of the default service) share one series.
+const NO_ROUTE: RouteLabel = RouteLabel("other");
 
 fn method_label(method: &actix_web::http::Method) -> &'static str {
     match method.as_str() {

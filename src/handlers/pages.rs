@@ -1,10 +1,10 @@
 //! `/`, `/levels/{level}`, `/authors/{slug}`, `/articles/{public id}`.
 
-use actix_web::http::header;
 use actix_web::{HttpResponse, web};
 use uuid::Uuid;
 
-use super::feeds::{parse_level, resolve_author};
+use super::html::html;
+use super::scope_path::ScopePath;
 use super::{State, connection};
 use crate::db;
 use crate::domain::{Article, ArticleQuery, FeedScope};
@@ -30,14 +30,17 @@ pub async fn index(state: State) -> Result<HttpResponse, AppError> {
     ))
 }
 
-pub async fn level(state: State, level: web::Path<String>) -> Result<HttpResponse, AppError> {
-    let scope = FeedScope::Level(parse_level(&level)?);
-    listing(&state, scope).await
-}
-
-pub async fn author(state: State, slug: web::Path<String>) -> Result<HttpResponse, AppError> {
-    let scope = resolve_author(&state, &slug).await?;
-    listing(&state, scope).await
+/// `/levels/{level}` and `/authors/{slug}`: a scope's newest articles and its feeds.
+pub async fn listing(state: State, scope: ScopePath) -> Result<HttpResponse, AppError> {
+    let scope = scope.resolve(&state).await?;
+    let mut conn = connection(&state).await?;
+    let articles = latest(&mut conn, &scope).await?;
+    html(pages::listing(
+        &state.site,
+        &scope,
+        &articles,
+        &Facets::default(),
+    ))
 }
 
 pub async fn article(state: State, id: web::Path<String>) -> Result<HttpResponse, AppError> {
@@ -54,17 +57,6 @@ pub async fn namespace(state: State) -> Result<HttpResponse, AppError> {
     html(pages::namespace(&state.site))
 }
 
-async fn listing(state: &State, scope: FeedScope) -> Result<HttpResponse, AppError> {
-    let mut conn = connection(state).await?;
-    let articles = latest(&mut conn, &scope).await?;
-    html(pages::listing(
-        &state.site,
-        &scope,
-        &articles,
-        &Facets::default(),
-    ))
-}
-
 /// The newest live articles of a scope, as many as a feed holds by default.
 async fn latest(conn: &mut crate::db::DbConn, scope: &FeedScope) -> Result<Vec<Article>, AppError> {
     let page = db::articles::list(conn, scope, &ArticleQuery::default()).await?;
@@ -74,17 +66,3 @@ async fn latest(conn: &mut crate::db::DbConn, scope: &FeedScope) -> Result<Vec<A
         .map(|record| record.article)
         .collect())
 }
-
-pub(super) fn html(page: Result<String, askama::Error>) -> Result<HttpResponse, AppError> {
-    let body = page.map_err(|e| AppError::Internal(e.into()))?;
-    Ok(HttpResponse::Ok()
-        .content_type("text/html; charset=utf-8")
-        .insert_header((header::CONTENT_SECURITY_POLICY, CONTENT_SECURITY_POLICY))
-        .insert_header((header::REFERRER_POLICY, "strict-origin-when-cross-origin"))
-        .body(body))
-}
-
-/// Pages run no script and load nothing but their own inline style and images (an
-/// article's sanitised HTML may show some); nobody may frame them.
-const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; style-src 'unsafe-inline'; \
-     img-src 'self' https: data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";

@@ -302,6 +302,10 @@ async fn metrics_count_requests_and_the_cache_and_responses_carry_a_request_id()
         second.headers()["x-request-id"].to_str().unwrap(),
         request_id
     );
+    // Each route is one series, however many authors; the API's refusals count too.
+    app.get("/authors/james-beswick/feed").await;
+    app.get("/api/v1/articles").await;
+    app.get("/no/such/page").await;
 
     let response = app.get("/metrics").await;
     assert_eq!(response.status(), 200);
@@ -315,6 +319,9 @@ async fn metrics_count_requests_and_the_cache_and_responses_carry_a_request_id()
     for series in [
         r#"engfeed_http_requests_total{method="GET",route="/levels/{level}/feed.{ext}",status="200"}"#,
         "engfeed_http_request_duration_seconds_bucket{route=\"/levels/{level}/feed.{ext}\",le=\"0.005\"}",
+        r#"engfeed_http_requests_total{method="GET",route="/authors/{slug}/feed",status="200"}"#,
+        r#"engfeed_http_requests_total{method="GET",route="/api/v1",status="401"}"#,
+        r#"engfeed_http_requests_total{method="GET",route="other",status="404"}"#,
         "engfeed_feed_cache_hits_total",
         "engfeed_feed_cache_misses_total",
         "engfeed_feed_cache_bytes",

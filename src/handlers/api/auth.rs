@@ -1,8 +1,5 @@
 //! Bearer-token authentication for the whole `/api/v1` scope.
 
-use std::net::IpAddr;
-use std::time::Duration;
-
 use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header;
@@ -12,7 +9,8 @@ use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
 use crate::db;
 use crate::domain::TokenHash;
 use crate::error::AppError;
-use crate::state::AppState;
+use crate::handlers::failed_logins::FAILURE_WINDOW;
+use crate::handlers::state::AppState;
 
 /// The token a request was authenticated with; handlers take it to record who acted.
 #[derive(Debug, Clone, Copy)]
@@ -75,43 +73,6 @@ fn too_many_failures() -> AppError {
             FAILURE_WINDOW.as_secs()
         ),
         retry_after: FAILURE_WINDOW,
-    }
-}
-
-/// Failed authentications allowed from one address within [`FAILURE_WINDOW`].
-const MAX_FAILURES: u32 = 10;
-/// An address is refused until this long has passed without a failure from it.
-const FAILURE_WINDOW: Duration = Duration::from_secs(60);
-
-/// Recent failed authentications by client address, to slow down token guessing. Bounded:
-/// the least recently seen addresses are forgotten first. Behind a reverse proxy every
-/// client shares the proxy's address; the proxy should limit on its own then.
-pub struct FailedLogins {
-    counts: moka::sync::Cache<IpAddr, u32>,
-}
-
-impl Default for FailedLogins {
-    fn default() -> Self {
-        Self {
-            counts: moka::sync::Cache::builder()
-                .max_capacity(100_000)
-                .time_to_live(FAILURE_WINDOW)
-                .build(),
-        }
-    }
-}
-
-impl FailedLogins {
-    fn record(&self, ip: IpAddr) {
-        self.counts
-            .entry(ip)
-            .and_upsert_with(|count| count.map_or(1, |c| c.into_value().saturating_add(1)));
-    }
-
-    fn is_blocked(&self, ip: IpAddr) -> bool {
-        self.counts
-            .get(&ip)
-            .is_some_and(|count| count >= MAX_FAILURES)
     }
 }
 

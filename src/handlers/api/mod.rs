@@ -8,10 +8,10 @@ mod idempotency;
 mod import;
 pub mod openapi;
 
-pub use auth::FailedLogins;
-
 use actix_web::middleware::from_fn;
 use actix_web::web;
+
+use super::observability::RouteLabel;
 
 /// JSON bodies other than catalogues: 1 MiB.
 const BODY_LIMIT: usize = 1024 * 1024;
@@ -26,6 +26,7 @@ pub fn scope() -> actix_web::Scope<
     >,
 > {
     web::scope("/api/v1")
+        .app_data(RouteLabel("/api/v1"))
         .wrap(from_fn(auth::require_token))
         .app_data(web::PayloadConfig::new(BODY_LIMIT))
         // One resource per path, so a method it does not take is a 405, not a 404.

@@ -6,7 +6,7 @@ use crate::domain::{ChangedFacets, Site};
 use crate::feed_cache::FeedCache;
 use crate::feed_documents::FeedDocuments;
 use crate::feeds::directory;
-use crate::handlers::api::FailedLogins;
+use crate::handlers::failed_logins::FailedLogins;
 use crate::websub::Publisher;
 
 /// What every handler shares; registered once as `web::Data<AppState>`.
