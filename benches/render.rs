@@ -5,11 +5,10 @@
 
 use chrono::{DateTime, TimeDelta, Utc};
 use criterion::{Criterion, criterion_group, criterion_main};
-use engfeed::domain::{
-    Article, ArticleQuery, AuthorRef, Catalogue, FeedScope, PublicUrl, Site, Tombstone,
-};
+use engfeed::domain::{Article, ArticleQuery, AuthorRef, FeedScope, PublicUrl, Site, Tombstone};
 use engfeed::feed_cache::{Encoding, RenderedFeed};
 use engfeed::feeds::{FeedContent, FeedContext, FeedFormat, render};
+use engfeed::import::Catalogue;
 use uuid::Uuid;
 
 fn seed_articles() -> Vec<Article> {

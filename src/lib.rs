@@ -19,6 +19,7 @@ pub mod feed_cache;
 pub mod feed_documents;
 pub mod feeds;
 pub mod handlers;
+pub mod import;
 pub mod pages;
 pub mod routes;
 pub mod startup;

@@ -9,7 +9,7 @@ use anyhow::Context;
 
 use crate::config::DatabaseUrl;
 use crate::db;
-use crate::domain::ExportedArticle;
+use crate::import::CatalogueArticle;
 
 use super::progress::Progress;
 
@@ -33,7 +33,7 @@ pub async fn export(database_url: &DatabaseUrl, file: &Path) -> anyhow::Result<(
         for record in records {
             out.write_all(if first { b"\n" } else { b",\n" })?;
             first = false;
-            serde_json::to_writer(&mut out, &ExportedArticle::from(record))?;
+            serde_json::to_writer(&mut out, &CatalogueArticle::from(record))?;
         }
         Ok(())
     })

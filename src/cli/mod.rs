@@ -18,7 +18,7 @@ use crate::db;
 use crate::db::import::EditedArticles;
 use crate::domain::{Level, PublicUrl, Site};
 use crate::feeds::directory;
-use crate::feeds::ingest::{self, FeedDefaults};
+use crate::import::feed::{self as ingest, FeedDefaults};
 use crate::startup::Application;
 use progress::Progress;
 

@@ -225,13 +225,13 @@ fn entry<'a>(
     article_id: i64,
     previous: Option<&'a ArticleRecord>,
     current: Option<&'a ArticleRecord>,
-) -> audit::Entry<'a, ArticleRecord> {
+) -> audit::Entry<'a> {
     audit::Entry {
         actor,
         action,
         article_id: Some(article_id),
         author_id: None,
-        previous,
-        current,
+        previous: previous.map(audit::Snapshot::Article),
+        current: current.map(audit::Snapshot::Article),
     }
 }

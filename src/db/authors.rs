@@ -279,8 +279,8 @@ pub async fn rename(
                 action: "author.rename",
                 article_id: None,
                 author_id: Some(id),
-                previous: Some(&before),
-                current: Some(&after),
+                previous: Some(super::audit::Snapshot::Author(&before)),
+                current: Some(super::audit::Snapshot::Author(&after)),
             },
         )
         .await?;

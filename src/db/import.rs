@@ -14,7 +14,7 @@ use super::schema::articles;
 use crate::domain::{ChangedFacets, Level, NewArticle};
 
 /// What an import did, article by article.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct ImportReport {
     pub created: usize,
     pub updated: usize,
@@ -165,7 +165,7 @@ pub async fn import_reporting(
                 article_id: None,
                 author_id: None,
                 previous: None,
-                current: Some(&report),
+                current: Some(super::audit::Snapshot::Import(&report)),
             },
         )
         .await?;

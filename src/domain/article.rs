@@ -1,5 +1,4 @@
 use chrono::{DateTime, Utc};
-use serde::Serialize;
 use uuid::Uuid;
 
 use super::text::bounded_text;
@@ -221,10 +220,9 @@ impl NewArticle {
 }
 
 /// The author of an article, as feeds and pages show it.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub struct AuthorRef {
     pub name: String,
-    #[schema(value_type = String, example = "james-beswick")]
     pub slug: AuthorSlug,
 }
 
@@ -237,9 +235,8 @@ pub struct Tombstone {
 }
 
 /// A stored, live article, as feeds and pages read it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Article {
-    #[serde(rename = "id")]
     pub public_id: Uuid,
     pub title: String,
     pub summary: String,
@@ -247,7 +244,6 @@ pub struct Article {
     pub url: Option<String>,
     pub author: Option<AuthorRef>,
     pub level: Level,
-    #[schema(minimum = 1, maximum = 600)]
     pub read_minutes: Option<u16>,
     pub includes_code: bool,
     pub has_summary: bool,
@@ -258,9 +254,8 @@ pub struct Article {
 
 /// A stored article with what the admin API adds: its version (the ETag), and its creation
 /// and deletion times. Also the snapshot the audit log keeps.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ArticleRecord {
-    #[serde(flatten)]
     pub article: Article,
     pub version: i64,
     pub created_at: DateTime<Utc>,

@@ -42,8 +42,7 @@ impl fmt::Display for AuthorName {
 /// The URL-safe identity of an author (`james-beswick`): lowercase ASCII letters and
 /// digits in groups joined by single hyphens. Slugs never change once given, so the
 /// author's feed URLs stay valid across renames.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
-#[serde(transparent)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct AuthorSlug(String);
 
 impl AuthorSlug {

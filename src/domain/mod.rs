@@ -14,7 +14,6 @@ mod article;
 mod article_input;
 mod article_query;
 mod author;
-mod catalogue;
 mod changed_facets;
 mod date;
 mod feed_scope;
@@ -32,7 +31,6 @@ pub use article::{
 pub use article_input::ArticleInput;
 pub use article_query::{ArticleFilter, ArticleQuery, Cursor, Listing};
 pub use author::{AuthorName, AuthorSlug};
-pub use catalogue::{Catalogue, CatalogueError, CatalogueItem, ExportedArticle};
 pub use changed_facets::ChangedFacets;
 pub use date::{in_range as date_in_range, parse_date};
 pub use feed_scope::{FeedLimit, FeedScope};

@@ -16,7 +16,6 @@
 
 mod atom;
 pub mod directory;
-pub mod ingest;
 mod json;
 mod rss;
 

@@ -6,8 +6,8 @@ use std::sync::{Arc, LazyLock};
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use engfeed::config::{DatabaseUrl, FeedOptions, Settings};
 use engfeed::db;
-use engfeed::domain::Catalogue;
 use engfeed::feed_cache::FeedCache;
+use engfeed::import::Catalogue;
 use engfeed::startup::Application;
 use tokio::sync::OnceCell;
 

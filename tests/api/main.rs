@@ -21,6 +21,7 @@ mod import;
 mod import_feeds;
 mod instances;
 mod negotiation;
+mod openapi;
 mod pages;
 mod reimport;
 mod seed;

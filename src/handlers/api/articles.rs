@@ -2,101 +2,19 @@
 
 use actix_web::http::header::{self, EntityTag};
 use actix_web::{HttpRequest, HttpResponse, web};
-use serde::{Deserialize, Deserializer, Serialize};
 use uuid::Uuid;
 
 use super::auth::ApiClient;
 use super::body::JsonBody;
+use super::dto::{ArticleBody, ArticleListResponse, ArticlePatch, ArticleResponse};
 use super::idempotency::at_most_once;
 use crate::db;
 use crate::domain::{
-    ArticleInput, ArticleQuery, ArticleRecord, ChangedFacets, FeedScope, FieldError, Level,
-    Listing, Precondition, Site,
+    ArticleInput, ArticleQuery, ArticleRecord, ChangedFacets, FeedScope, FieldError, Listing,
+    Precondition, Site,
 };
-use crate::error::{AppError, Problem};
+use crate::error::AppError;
 use crate::handlers::{State, connection};
-
-#[derive(Debug, Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct CreateArticleRequest {
-    #[schema(min_length = 1, max_length = 300)]
-    title: String,
-    #[serde(default)]
-    summary: String,
-    content_html: Option<String>,
-    url: Option<String>,
-    author: Option<String>,
-    #[schema(value_type = Level)]
-    level: String,
-    #[schema(minimum = 1, maximum = 600)]
-    read_minutes: Option<i64>,
-    #[serde(default)]
-    includes_code: bool,
-    #[serde(default)]
-    has_summary: bool,
-    source: String,
-    #[schema(format = DateTime)]
-    published_at: Option<String>,
-}
-
-/// Every field optional; `null` clears the nullable ones and is refused for the others.
-#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct UpdateArticleRequest {
-    #[serde(default, deserialize_with = "present")]
-    title: Option<String>,
-    #[serde(default, deserialize_with = "present")]
-    summary: Option<String>,
-    #[serde(default, deserialize_with = "present")]
-    content_html: Option<Option<String>>,
-    #[serde(default, deserialize_with = "present")]
-    url: Option<Option<String>>,
-    #[serde(default, deserialize_with = "present")]
-    author: Option<Option<String>>,
-    #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<Level>)]
-    level: Option<String>,
-    #[serde(default, deserialize_with = "present")]
-    read_minutes: Option<Option<i64>>,
-    #[serde(default, deserialize_with = "present")]
-    includes_code: Option<bool>,
-    #[serde(default, deserialize_with = "present")]
-    has_summary: Option<bool>,
-    #[serde(default, deserialize_with = "present")]
-    source: Option<String>,
-    #[serde(default, deserialize_with = "present")]
-    #[schema(format = DateTime)]
-    published_at: Option<String>,
-}
-
-/// A field that is present in the body, whatever its value (`null` included).
-fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Option<T>, D::Error> {
-    T::deserialize(d).map(Some)
-}
-
-/// The article as the API shows it: its stored fields, version and permalink.
-#[derive(Serialize, utoipa::ToSchema)]
-pub(super) struct ArticleResponse<'a> {
-    #[serde(flatten)]
-    record: &'a ArticleRecord,
-    permalink: String,
-}
-
-impl<'a> ArticleResponse<'a> {
-    pub(super) fn new(site: &Site, record: &'a ArticleRecord) -> Self {
-        Self {
-            record,
-            permalink: site.article_permalink(record.article.public_id),
-        }
-    }
-}
-
-#[derive(Serialize, utoipa::ToSchema)]
-pub(super) struct ArticleListResponse<'a> {
-    articles: Vec<ArticleResponse<'a>>,
-    /// The next page, or `null` on the last one.
-    next: Option<String>,
-}
 
 /// The listing's query parameters, for the OpenAPI document; `ArticleQuery::parse` reads them.
 #[derive(Debug, utoipa::IntoParams)]
@@ -133,7 +51,7 @@ pub struct ListParams {
     params(ListParams),
     responses(
         (status = 200, description = "One page, newest first", body = ArticleListResponse<'static>),
-        (status = 400, description = "A parameter is invalid", body = Problem<'static>, content_type = "application/problem+json"),
+        (status = 400, description = "A parameter is invalid"),
     ),
 )]
 pub async fn list_articles(state: State, req: HttpRequest) -> Result<HttpResponse, AppError> {
@@ -164,7 +82,7 @@ pub async fn list_articles(state: State, req: HttpRequest) -> Result<HttpRespons
     params(("id" = String, Path, description = "The article's public id (UUID)")),
     responses(
         (status = 200, description = "The article", body = ArticleResponse<'static>, headers(("ETag" = String))),
-        (status = 404, description = "No such article", body = Problem<'static>, content_type = "application/problem+json"),
+        (status = 404, description = "No such article"),
     ),
 )]
 pub async fn get_article(state: State, id: web::Path<String>) -> Result<HttpResponse, AppError> {
@@ -178,21 +96,21 @@ pub async fn get_article(state: State, id: web::Path<String>) -> Result<HttpResp
 
 #[utoipa::path(post, path = "/api/v1/articles", tag = "articles",
     params(("Idempotency-Key" = Option<String>, Header, description = "Send a retried POST again safely")),
-    request_body = CreateArticleRequest,
+    request_body = ArticleBody,
     responses(
         (status = 201, description = "Created", body = ArticleResponse<'static>, headers(("ETag" = String), ("Location" = String))),
-        (status = 400, description = "A field is invalid", body = Problem<'static>, content_type = "application/problem+json"),
-        (status = 409, description = "The same request is still running", body = Problem<'static>, content_type = "application/problem+json"),
-        (status = 413, description = "Body over 1 MiB", body = Problem<'static>, content_type = "application/problem+json"),
-        (status = 415, description = "Not JSON", body = Problem<'static>, content_type = "application/problem+json"),
-        (status = 422, description = "Idempotency-Key reused with another body", body = Problem<'static>, content_type = "application/problem+json"),
+        (status = 400, description = "A field is invalid"),
+        (status = 409, description = "The same request is still running"),
+        (status = 413, description = "Body over 1 MiB"),
+        (status = 415, description = "Not JSON"),
+        (status = 422, description = "Idempotency-Key reused with another body"),
     ),
 )]
 pub async fn create_article(
     state: State,
     client: ApiClient,
     req: HttpRequest,
-    body: JsonBody<CreateArticleRequest>,
+    body: JsonBody<ArticleBody>,
 ) -> Result<HttpResponse, AppError> {
     at_most_once(
         &state,
@@ -207,26 +125,11 @@ pub async fn create_article(
 async fn create(
     state: &State,
     client: ApiClient,
-    request: CreateArticleRequest,
+    request: ArticleBody,
 ) -> Result<HttpResponse, AppError> {
-    let article = ArticleInput {
-        id: None,
-        title: request.title,
-        summary: request.summary,
-        content_html: request.content_html,
-        url: request.url,
-        author: request.author,
-        level: request.level,
-        read_minutes: request.read_minutes,
-        includes_code: request.includes_code,
-        has_summary: request.has_summary,
-        source: request.source,
-        published_at: request.published_at,
-        updated_at: None,
-        deleted_at: None,
-    }
-    .validate()
-    .map_err(AppError::Invalid)?;
+    let article = ArticleInput::from(request)
+        .validate()
+        .map_err(AppError::Invalid)?;
     let mut conn = connection(state).await?;
     let record = db::article_admin::create(
         &mut conn,
@@ -247,14 +150,14 @@ async fn create(
 
 #[utoipa::path(patch, path = "/api/v1/articles/{id}", tag = "articles",
     params(("id" = String, Path, description = "The article's public id (UUID)"), ("If-Match" = Option<String>, Header, description = "Only change this version, e.g. \"v3\"")),
-    request_body = UpdateArticleRequest,
+    request_body = ArticlePatch,
     responses(
         (status = 200, description = "Updated", body = ArticleResponse<'static>, headers(("ETag" = String))),
-        (status = 400, description = "A field is invalid", body = Problem<'static>, content_type = "application/problem+json"),
-        (status = 404, description = "No such article", body = Problem<'static>, content_type = "application/problem+json"),
-        (status = 412, description = "If-Match does not match", body = Problem<'static>, content_type = "application/problem+json"),
-        (status = 413, description = "Body over 1 MiB", body = Problem<'static>, content_type = "application/problem+json"),
-        (status = 415, description = "Not JSON", body = Problem<'static>, content_type = "application/problem+json"),
+        (status = 400, description = "A field is invalid"),
+        (status = 404, description = "No such article"),
+        (status = 412, description = "If-Match does not match"),
+        (status = 413, description = "Body over 1 MiB"),
+        (status = 415, description = "Not JSON"),
     ),
 )]
 pub async fn update_article(
@@ -262,7 +165,7 @@ pub async fn update_article(
     client: ApiClient,
     req: HttpRequest,
     id: web::Path<String>,
-    body: JsonBody<UpdateArticleRequest>,
+    body: JsonBody<ArticlePatch>,
 ) -> Result<HttpResponse, AppError> {
     let public_id = parse_id(&id)?;
     let precondition = precondition(&req)?;
@@ -271,7 +174,7 @@ pub async fn update_article(
     let merge = |stored: &ArticleRecord| {
         let unchanged = ArticleInput::from(&stored.article);
         let mut input = unchanged.clone();
-        apply(patch, &mut input);
+        patch.apply_to(&mut input);
         if input == unchanged {
             return Ok(None);
         }
@@ -304,9 +207,9 @@ pub async fn update_article(
     params(("id" = String, Path, description = "The article's public id (UUID)"), ("If-Match" = Option<String>, Header, description = "Only change this version, e.g. \"v3\"")),
     responses(
         (status = 200, description = "Deleted: gone from feeds, kept in the database", body = ArticleResponse<'static>, headers(("ETag" = String))),
-        (status = 400, description = "If-Match is malformed", body = Problem<'static>, content_type = "application/problem+json"),
-        (status = 404, description = "No such article", body = Problem<'static>, content_type = "application/problem+json"),
-        (status = 412, description = "If-Match does not match", body = Problem<'static>, content_type = "application/problem+json"),
+        (status = 400, description = "If-Match is malformed"),
+        (status = 404, description = "No such article"),
+        (status = 412, description = "If-Match does not match"),
     ),
 )]
 pub async fn delete_article(
@@ -322,11 +225,11 @@ pub async fn delete_article(
     params(("id" = String, Path, description = "The article's public id (UUID)"), ("If-Match" = Option<String>, Header, description = "Only change this version, e.g. \"v3\""), ("Idempotency-Key" = Option<String>, Header, description = "Send a retried POST again safely")),
     responses(
         (status = 200, description = "Restored: back in the feeds", body = ArticleResponse<'static>, headers(("ETag" = String))),
-        (status = 400, description = "A header is malformed", body = Problem<'static>, content_type = "application/problem+json"),
-        (status = 404, description = "No such article", body = Problem<'static>, content_type = "application/problem+json"),
-        (status = 409, description = "The same request is still running", body = Problem<'static>, content_type = "application/problem+json"),
-        (status = 412, description = "If-Match does not match", body = Problem<'static>, content_type = "application/problem+json"),
-        (status = 422, description = "Idempotency-Key reused with another request", body = Problem<'static>, content_type = "application/problem+json"),
+        (status = 400, description = "A header is malformed"),
+        (status = 404, description = "No such article"),
+        (status = 409, description = "The same request is still running"),
+        (status = 412, description = "If-Match does not match"),
+        (status = 422, description = "Idempotency-Key reused with another request"),
     ),
 )]
 pub async fn restore_article(
@@ -366,40 +269,6 @@ async fn set_deleted(
     .await?;
     state.catalogue_changed(&ChangedFacets::of([&record.article]));
     Ok(article_response(HttpResponse::Ok(), &state.site, &record))
-}
-
-fn apply(patch: UpdateArticleRequest, input: &mut ArticleInput) {
-    let UpdateArticleRequest {
-        title,
-        summary,
-        content_html,
-        url,
-        author,
-        level,
-        read_minutes,
-        includes_code,
-        has_summary,
-        source,
-        published_at,
-    } = patch;
-    macro_rules! merge {
-        ($($field:ident),*) => {$( if let Some(value) = $field { input.$field = value; } )*};
-    }
-    merge!(
-        title,
-        summary,
-        content_html,
-        url,
-        author,
-        level,
-        read_minutes,
-        includes_code,
-        has_summary,
-        source
-    );
-    if let Some(published_at) = published_at {
-        input.published_at = Some(published_at);
-    }
 }
 
 fn article_response(

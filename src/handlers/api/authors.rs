@@ -1,59 +1,15 @@
 //! `/api/v1/authors`: list with article counts and feed URLs, read one, rename.
 
 use actix_web::{HttpResponse, web};
-use serde::{Deserialize, Serialize};
 
 use super::auth::ApiClient;
 use super::body::JsonBody;
+use super::dto::{AuthorListResponse, AuthorResponse, RenameAuthorRequest};
 use crate::db;
-use crate::db::authors::{AuthorSummary, RenameError};
-use crate::domain::{AuthorName, AuthorSlug, FeedScope, Site};
-use crate::error::{AppError, Problem};
-use crate::feeds::FeedFormat;
+use crate::db::authors::RenameError;
+use crate::domain::{AuthorName, AuthorSlug};
+use crate::error::AppError;
 use crate::handlers::{State, connection};
-
-#[derive(Serialize, utoipa::ToSchema)]
-pub(super) struct AuthorResponse {
-    name: String,
-    slug: String,
-    article_count: i64,
-    page: String,
-    feeds: Feeds,
-}
-
-#[derive(Serialize, utoipa::ToSchema)]
-pub(super) struct Feeds {
-    rss: String,
-    atom: String,
-}
-
-impl AuthorResponse {
-    fn new(site: &Site, summary: AuthorSummary) -> Self {
-        let scope = FeedScope::Author(summary.author.clone());
-        Self {
-            name: summary.author.name,
-            slug: summary.author.slug.to_string(),
-            article_count: summary.article_count,
-            page: site.page_url(&scope),
-            feeds: Feeds {
-                rss: site.feed_url(&scope, FeedFormat::Rss.extension()),
-                atom: site.feed_url(&scope, FeedFormat::Atom.extension()),
-            },
-        }
-    }
-}
-
-#[derive(Debug, Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct RenameAuthorRequest {
-    #[schema(min_length = 1, max_length = 200)]
-    name: String,
-}
-
-#[derive(Serialize, utoipa::ToSchema)]
-pub(super) struct AuthorListResponse {
-    authors: Vec<AuthorResponse>,
-}
 
 #[utoipa::path(get, path = "/api/v1/authors", tag = "authors",
     responses(
@@ -74,7 +30,7 @@ pub async fn list_authors(state: State) -> Result<HttpResponse, AppError> {
     params(("slug" = String, Path, description = "The author's slug, e.g. james-beswick")),
     responses(
         (status = 200, description = "The author", body = AuthorResponse),
-        (status = 404, description = "No such author", body = Problem<'static>, content_type = "application/problem+json"),
+        (status = 404, description = "No such author"),
     ),
 )]
 pub async fn get_author(state: State, slug: web::Path<String>) -> Result<HttpResponse, AppError> {
@@ -92,11 +48,11 @@ pub async fn get_author(state: State, slug: web::Path<String>) -> Result<HttpRes
     request_body = RenameAuthorRequest,
     responses(
         (status = 200, description = "Renamed; the slug and feed URLs stay", body = AuthorResponse),
-        (status = 400, description = "The name is invalid", body = Problem<'static>, content_type = "application/problem+json"),
-        (status = 404, description = "No such author", body = Problem<'static>, content_type = "application/problem+json"),
-        (status = 409, description = "Another author has that name", body = Problem<'static>, content_type = "application/problem+json"),
-        (status = 413, description = "Body over 1 MiB", body = Problem<'static>, content_type = "application/problem+json"),
-        (status = 415, description = "Not JSON", body = Problem<'static>, content_type = "application/problem+json"),
+        (status = 400, description = "The name is invalid"),
+        (status = 404, description = "No such author"),
+        (status = 409, description = "Another author has that name"),
+        (status = 413, description = "Body over 1 MiB"),
+        (status = 415, description = "Not JSON"),
     ),
 )]
 pub async fn rename_author(

@@ -4,26 +4,28 @@ use actix_web::{HttpRequest, HttpResponse, web};
 
 use super::auth::ApiClient;
 use super::body::JsonBytes;
+use super::dto::ImportReportResponse;
 use super::idempotency::at_most_once;
 use crate::db;
-use crate::db::import::{EditedArticles, ImportReport};
-use crate::domain::{Catalogue, CatalogueError, CatalogueItem, FieldError};
-use crate::error::{AppError, Problem};
+use crate::db::import::EditedArticles;
+use crate::domain::FieldError;
+use crate::error::AppError;
 use crate::handlers::{State, connection};
+use crate::import::{Catalogue, CatalogueArticle, CatalogueError};
 
 #[utoipa::path(post, path = "/api/v1/import", tag = "import",
     params(
         ("Idempotency-Key" = Option<String>, Header, description = "Send a retried POST again safely"),
         ImportOptions,
     ),
-    request_body(content = Vec<CatalogueItem>, description = "A catalogue, newest first, in the format of seed/stripe-articles.json"),
+    request_body(content = Vec<CatalogueArticle>, description = "A catalogue, newest first, in the format of seed/stripe-articles.json"),
     responses(
-        (status = 200, description = "Imported, all or nothing", body = ImportReport),
-        (status = 400, description = "An item is invalid; nothing was written", body = Problem<'static>, content_type = "application/problem+json"),
-        (status = 409, description = "The same request is still running", body = Problem<'static>, content_type = "application/problem+json"),
-        (status = 413, description = "Body over 32 MiB", body = Problem<'static>, content_type = "application/problem+json"),
-        (status = 415, description = "Not JSON", body = Problem<'static>, content_type = "application/problem+json"),
-        (status = 422, description = "Idempotency-Key reused with another body", body = Problem<'static>, content_type = "application/problem+json"),
+        (status = 200, description = "Imported, all or nothing", body = ImportReportResponse),
+        (status = 400, description = "An item is invalid; nothing was written"),
+        (status = 409, description = "The same request is still running"),
+        (status = 413, description = "Body over 32 MiB"),
+        (status = 415, description = "Not JSON"),
+        (status = 422, description = "Idempotency-Key reused with another body"),
     ),
 )]
 /// The body is the catalogue file itself (`seed/stripe-articles.json`'s format). Articles
@@ -100,7 +102,7 @@ async fn import(
         metrics::counter!("engfeed_imported_articles_total", "outcome" => outcome)
             .increment(count as u64);
     }
-    Ok(HttpResponse::Ok().json(imported.report))
+    Ok(HttpResponse::Ok().json(ImportReportResponse::from(imported.report)))
 }
 
 /// Catalogues are large: up to 32 MiB (about 50,000 articles).

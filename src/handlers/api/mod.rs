@@ -4,6 +4,7 @@ mod articles;
 mod auth;
 mod authors;
 mod body;
+pub mod dto;
 mod idempotency;
 mod import;
 pub mod openapi;

@@ -3,11 +3,11 @@
 
 use actix_web::HttpResponse;
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
-use utoipa::openapi::{Content, Ref, ResponseBuilder};
+use utoipa::openapi::{Content, Ref, RefOr, ResponseBuilder};
 use utoipa::{Modify, OpenApi};
 
 use super::{articles, authors, import};
-use crate::error::PROBLEM_JSON;
+use crate::error::{PROBLEM_JSON, Problem, ProblemField};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -29,7 +29,8 @@ use crate::error::PROBLEM_JSON;
         import::import_catalogue,
         openapi_json,
     ),
-    modifiers(&BearerAuth),
+    components(schemas(Problem<'static>, ProblemField<'static>)),
+    modifiers(&CommonResponses),
     security(("bearer" = [])),
     tags(
         (name = "articles", description = "Articles: create, read, update, delete, restore"),
@@ -39,31 +40,30 @@ use crate::error::PROBLEM_JSON;
 )]
 pub struct ApiDoc;
 
-/// The bearer scheme, and its 401 and 429 on every operation (the middleware answers them
-/// for all).
-struct BearerAuth;
+/// What every operation shares, said once: the bearer scheme with its 401 and 429 (the
+/// middleware answers them for all), and the problem+json body of every error response.
+struct CommonResponses;
 
-impl Modify for BearerAuth {
+fn problem(description: &str) -> utoipa::openapi::Response {
+    ResponseBuilder::new()
+        .description(description)
+        .content(
+            PROBLEM_JSON,
+            Content::new(Some(Ref::from_schema_name("Problem"))),
+        )
+        .build()
+}
+
+impl Modify for CommonResponses {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
         let components = openapi.components.get_or_insert_with(Default::default);
         components.add_security_scheme(
             "bearer",
             SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)),
         );
-        let unauthorized = ResponseBuilder::new()
-            .description("No valid token")
-            .content(
-                PROBLEM_JSON,
-                Content::new(Some(Ref::from_schema_name("Problem"))),
-            )
-            .build();
-        let throttled = ResponseBuilder::new()
-            .description("Too many failed authentications from this address; see Retry-After")
-            .content(
-                PROBLEM_JSON,
-                Content::new(Some(Ref::from_schema_name("Problem"))),
-            )
-            .build();
+        let unauthorized = problem("No valid token");
+        let throttled =
+            problem("Too many failed authentications from this address; see Retry-After");
         for item in openapi.paths.paths.values_mut() {
             let operations = [
                 &mut item.get,
@@ -73,6 +73,14 @@ impl Modify for BearerAuth {
             ];
             for operation in operations.into_iter().flatten() {
                 let responses = &mut operation.responses.responses;
+                for (status, response) in responses.iter_mut() {
+                    if let RefOr::T(response) = response
+                        && status.starts_with(['4', '5'])
+                        && response.content.is_empty()
+                    {
+                        *response = problem(&response.description);
+                    }
+                }
                 responses.insert("401".to_owned(), unauthorized.clone().into());
                 responses.insert("429".to_owned(), throttled.clone().into());
             }

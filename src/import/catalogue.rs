@@ -4,86 +4,113 @@
 use std::collections::HashMap;
 use std::fmt;
 
-use serde::Deserialize;
+use chrono::{DateTime, SecondsFormat, Utc};
+use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use super::{ArticleInput, FieldError, NewArticle, json_error_text};
+use crate::domain::{ArticleInput, ArticleRecord, FieldError, Level, NewArticle, json_error_text};
 
-/// One item as written in the file, before validation.
-#[derive(Debug, Deserialize, utoipa::ToSchema)]
+/// A level as every wire format spells it (`beginner`, ...): the schema of
+/// [`Level::as_str`], made from [`Level::ALL`] so the two cannot drift apart.
+pub struct LevelName;
+
+impl utoipa::PartialSchema for LevelName {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::String)
+            .enum_values(Some(Level::ALL.map(Level::as_str)))
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for LevelName {
+    fn name() -> std::borrow::Cow<'static, str> {
+        "Level".into()
+    }
+}
+
+/// One article as the catalogue format writes it: what an import reads, before validation,
+/// and what `engfeed export` writes (with its id, every date, and `deleted_at` for a
+/// deleted article, so an import brings it back exactly).
+#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct CatalogueItem {
+pub struct CatalogueArticle {
+    #[serde(skip_serializing_if = "Option::is_none")]
     id: Option<Uuid>,
     #[schema(min_length = 1, max_length = 300)]
     title: String,
     summary: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
     author: Option<String>,
-    #[schema(value_type = super::Level)]
+    #[schema(value_type = LevelName)]
     level: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(minimum = 1, maximum = 600)]
     read_minutes: Option<i64>,
     includes_code: bool,
     has_summary: bool,
     source: String,
+    /// 1 is the newest; given for every item or for none (then the file's order counts).
+    #[serde(skip_serializing_if = "Option::is_none")]
     listing_position: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     url: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(format = DateTime)]
     published_at: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(format = DateTime)]
     updated_at: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     content_html: Option<String>,
     /// The article was deleted at this time (exports carry it; see `engfeed export`).
+    #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(format = DateTime)]
     deleted_at: Option<String>,
 }
 
-/// One article as `engfeed export` writes it: the import format, with its id and every
-/// date, and `deleted_at` for a deleted one, so an import brings it back exactly.
-#[derive(Debug, serde::Serialize)]
-pub struct ExportedArticle<'a> {
-    id: uuid::Uuid,
-    title: &'a str,
-    summary: &'a str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    author: Option<&'a str>,
-    level: super::Level,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    read_minutes: Option<u16>,
-    includes_code: bool,
-    has_summary: bool,
-    source: &'a str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    url: Option<&'a str>,
-    published_at: String,
-    updated_at: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    content_html: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    deleted_at: Option<String>,
-}
-
-impl<'a> From<&'a super::ArticleRecord> for ExportedArticle<'a> {
-    fn from(record: &'a super::ArticleRecord) -> Self {
+impl From<&ArticleRecord> for CatalogueArticle {
+    fn from(record: &ArticleRecord) -> Self {
         // Microseconds, PostgreSQL's precision: the dates come back exactly.
-        let date = |d: chrono::DateTime<chrono::Utc>| {
-            d.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
-        };
+        let date = |d: DateTime<Utc>| d.to_rfc3339_opts(SecondsFormat::Micros, true);
         let article = &record.article;
         Self {
-            id: article.public_id,
-            title: &article.title,
-            summary: &article.summary,
-            author: article.author.as_ref().map(|a| a.name.as_str()),
-            level: article.level,
-            read_minutes: article.read_minutes,
+            id: Some(article.public_id),
+            title: article.title.clone(),
+            summary: article.summary.clone(),
+            author: article.author.as_ref().map(|a| a.name.clone()),
+            level: article.level.as_str().to_owned(),
+            read_minutes: article.read_minutes.map(i64::from),
             includes_code: article.includes_code,
             has_summary: article.has_summary,
-            source: &article.source,
-            url: article.url.as_deref(),
-            published_at: date(article.published_at),
-            updated_at: date(article.updated_at),
-            content_html: article.content_html.as_deref(),
+            source: article.source.clone(),
+            listing_position: None,
+            url: article.url.clone(),
+            published_at: Some(date(article.published_at)),
+            updated_at: Some(date(article.updated_at)),
+            content_html: article.content_html.clone(),
             deleted_at: record.deleted_at.map(date),
+        }
+    }
+}
+
+impl From<CatalogueArticle> for ArticleInput {
+    fn from(item: CatalogueArticle) -> Self {
+        Self {
+            id: item.id,
+            title: item.title,
+            summary: item.summary,
+            content_html: item.content_html,
+            url: item.url,
+            author: item.author,
+            level: item.level,
+            read_minutes: item.read_minutes,
+            includes_code: item.includes_code,
+            has_summary: item.has_summary,
+            source: item.source,
+            published_at: item.published_at,
+            updated_at: item.updated_at,
+            deleted_at: item.deleted_at,
         }
     }
 }
@@ -127,7 +154,7 @@ impl std::error::Error for CatalogueError {}
 impl Catalogue {
     pub fn from_json(bytes: &[u8]) -> Result<Self, CatalogueError> {
         let deserializer = &mut serde_json::Deserializer::from_slice(bytes);
-        let items: Vec<CatalogueItem> =
+        let items: Vec<CatalogueArticle> =
             serde_path_to_error::deserialize(&mut *deserializer).map_err(|e| located_error(&e))?;
         // Anything after the array makes the file malformed, not ignored.
         deserializer.end().map_err(|e| CatalogueError::Syntax {
@@ -138,7 +165,7 @@ impl Catalogue {
         Self::from_items(items)
     }
 
-    fn from_items(items: Vec<CatalogueItem>) -> Result<Self, CatalogueError> {
+    fn from_items(items: Vec<CatalogueArticle>) -> Result<Self, CatalogueError> {
         let numbered = items
             .iter()
             .filter(|i| i.listing_position.is_some())
@@ -199,28 +226,14 @@ fn located_error(e: &serde_path_to_error::Error<serde_json::Error>) -> Catalogue
     }
 }
 
-fn parse_item(item: CatalogueItem) -> Result<NewArticle, FieldError> {
+fn parse_item(item: CatalogueArticle) -> Result<NewArticle, FieldError> {
     if item.listing_position == Some(0) {
         return Err(FieldError::new("listing_position", "must be 1 or more"));
     }
-    let input = ArticleInput {
-        id: item.id,
-        title: item.title,
-        summary: item.summary,
-        content_html: item.content_html,
-        url: item.url,
-        author: item.author,
-        level: item.level,
-        read_minutes: item.read_minutes,
-        includes_code: item.includes_code,
-        has_summary: item.has_summary,
-        source: item.source,
-        published_at: item.published_at,
-        updated_at: item.updated_at,
-        deleted_at: item.deleted_at,
-    };
     // A catalogue error names one field: the first, in the order the item is read.
-    input.validate().map_err(|mut errors| errors.swap_remove(0))
+    ArticleInput::from(item)
+        .validate()
+        .map_err(|mut errors| errors.swap_remove(0))
 }
 
 /// Two items that would be the same article, or share a listing position, make the

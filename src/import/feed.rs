@@ -14,8 +14,9 @@ use rss::Channel;
 use serde::Deserialize;
 use uuid::Uuid;
 
-use super::EXTENSION_PREFIX;
-use crate::domain::{ArticleInput, Catalogue, CatalogueError, Level};
+use super::catalogue::{Catalogue, CatalogueError};
+use crate::domain::{ArticleInput, Level};
+use crate::feeds::EXTENSION_PREFIX;
 
 /// What a feed does not say and a catalogue needs.
 #[derive(Debug, Clone)]
