@@ -1,13 +1,20 @@
 //! engfeed: engineering articles in PostgreSQL, published as RSS 2.0, Atom 1.0 and JSON Feed 1.1.
 //!
-//! Layers, each depending only on those after it:
-//! - `cli`, `startup`, `routes`, `handlers`: the process and its HTTP surface;
+//! Layers, each importing only from those below it (docs/ARCHITECTURE.md has the picture):
+//! - `main`, `cli`: the process, its commands and flags;
+//! - `startup`, `routes`, `handlers`: the HTTP surface; `handlers::api::dto` is the admin
+//!   API's wire format;
 //! - `websub`: publish pings to a WebSub hub, off the request path;
-//! - `feed_cache`, `catalogue_listener`: rendered feeds in memory, dropped when PostgreSQL
-//!   says the catalogue changed;
-//! - `feeds`, `pages`: pure rendering of domain values into feed documents and HTML;
-//! - `db`: the only module that speaks SQL (diesel);
-//! - `domain`: validated types, no I/O.
+//! - `feed_documents`: a feed page loaded, rendered and cached, shared by handlers and
+//!   `websub`;
+//! - `error`: the HTTP layer's error type (problem+json), made from `db` and render errors;
+//! - `catalogue_listener`, `feed_cache`: rendered feeds in memory with their HTTP
+//!   representations, dropped when PostgreSQL says the catalogue changed;
+//! - `import`: what comes in (the catalogue format, other publishers' feeds);
+//! - `pages`, `feeds`: pure rendering of domain values into HTML and feed documents;
+//! - `db`: the only module that speaks SQL or names diesel; its own error type;
+//! - `config`, `telemetry`: settings; logs and metrics;
+//! - `domain`: validated types, no I/O, no wire formats.
 
 pub mod catalogue_listener;
 pub mod cli;

@@ -42,20 +42,6 @@ impl Application {
                 .await
                 .context("reading the site identity")?
         };
-        let pool = db::build_pool(database_url.expose(), settings.db_pool_size)?;
-        let read_pool = match &settings.database_read_url {
-            Some(url) => Some(db::build_pool(url.expose(), settings.db_pool_size)?),
-            None => None,
-        };
-        let cache = Arc::new(FeedCache::new(settings.feeds.cache_bytes));
-        let reader = Arc::new(FeedReader::new(
-            pool.clone(),
-            read_pool,
-            settings.feeds.tombstone_window(),
-        ));
-        crate::telemetry::metrics();
-        catalogue_listener::spawn(database_url.clone(), cache.clone(), reader.clone());
-
         let listener = TcpListener::bind(settings.bind).with_context(|| {
             format!(
                 "cannot listen on {}: is another program using it? Pick another address with --bind or ENGFEED_BIND",
@@ -63,59 +49,14 @@ impl Application {
             )
         })?;
         let address = listener.local_addr()?;
-        let public_url = match settings.public_url {
-            Some(url) => url,
-            None => format!("http://{address}")
-                .parse()
-                .map_err(|e| anyhow::anyhow!("default public URL: {e}"))?,
-        };
-        let site = Site {
-            public_url: public_url.clone(),
-            site_id: identity.site_id,
-            created_at: identity.created_at,
-            websub_hub: settings.feeds.websub_hub.clone(),
-            feed_max_age: settings.feeds.max_age_seconds,
-        };
-        let documents = Arc::new(FeedDocuments::new(reader, cache.clone(), site.clone()));
-        let publisher = match &settings.feeds.websub_hub {
-            Some(hub) => Publisher::start(hub.clone(), documents.clone(), pool.clone())
-                .context("starting the WebSub publisher")?,
-            None => Publisher::disabled(),
-        };
-        let state = web::Data::new(AppState {
-            pool,
-            cache: cache.clone(),
-            documents,
-            site,
-            publisher,
-            feeds: settings.feeds.clone(),
-            failed_logins: FailedLogins::default(),
-            feed_cache_control: crate::handlers::cache_control(settings.feeds.max_age_seconds),
-        });
-
-        let mut server = HttpServer::new(move || {
-            App::new()
-                .wrap(from_fn(crate::handlers::limits::header_size))
-                .wrap(ErrorHandlers::new().default_handler(crate::error::problem_for_bare_errors))
-                .wrap(DefaultHeaders::new().add((header::X_CONTENT_TYPE_OPTIONS, "nosniff")))
-                .wrap(from_fn(observability::record))
-                .wrap(Logger::new(r#"%a "%r" %s %b %Dms %{x-request-id}o"#))
-                .wrap(TracingLogger::default())
-                .app_data(state.clone())
-                .configure(crate::routes::configure)
-        })
-        // Without it, small responses wait ~40 ms for Nagle's algorithm.
-        .tcp_nodelay(true)
-        // On SIGTERM: stop accepting, give in-flight requests this long, then stop.
-        .shutdown_timeout(10)
-        // A client has 5 s to send its request head, and idle connections close after 30 s:
-        // slow or idle clients cannot hold workers' connections forever.
-        .client_request_timeout(std::time::Duration::from_secs(5))
-        .keep_alive(std::time::Duration::from_secs(30));
-        if let Some(workers) = settings.workers {
-            server = server.workers(workers);
-        }
-        let server = server.listen(listener)?.run();
+        let public_url = settings
+            .public_url
+            .clone()
+            .unwrap_or_else(|| PublicUrl::of_address(address));
+        let site = identity.site(public_url.clone(), &settings.feeds);
+        let state = app_state(&settings, site)?;
+        let cache = state.cache.clone();
+        let server = http_server(web::Data::new(state), &settings, listener)?;
         Ok(Self {
             port: address.port(),
             public_url,
@@ -142,4 +83,70 @@ impl Application {
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         self.server.await
     }
+}
+
+/// The pools, the feed reader and cache kept fresh by the change listener, and the WebSub
+/// publisher: what every handler shares.
+fn app_state(settings: &Settings, site: Site) -> anyhow::Result<AppState> {
+    let pool = db::build_pool(settings.database_url.expose(), settings.db_pool_size)?;
+    let read_pool = match &settings.database_read_url {
+        Some(url) => Some(db::build_pool(url.expose(), settings.db_pool_size)?),
+        None => None,
+    };
+    let cache = Arc::new(FeedCache::new(settings.feeds.cache_bytes));
+    let reader = Arc::new(FeedReader::new(
+        pool.clone(),
+        read_pool,
+        settings.feeds.tombstone_window(),
+    ));
+    crate::telemetry::metrics();
+    catalogue_listener::spawn(settings.database_url.clone(), cache.clone(), reader.clone());
+    let documents = Arc::new(FeedDocuments::new(reader, cache.clone(), site.clone()));
+    let publisher = match &settings.feeds.websub_hub {
+        Some(hub) => Publisher::start(hub.clone(), documents.clone(), pool.clone())
+            .context("starting the WebSub publisher")?,
+        None => Publisher::disabled(),
+    };
+    Ok(AppState {
+        pool,
+        cache,
+        documents,
+        site,
+        publisher,
+        feeds: settings.feeds.clone(),
+        failed_logins: FailedLogins::default(),
+        feed_cache_control: crate::handlers::cache_control(settings.feeds.max_age_seconds),
+    })
+}
+
+/// The HTTP server on `listener`, its middleware outermost first as a request meets it
+/// last: tracing span, access log, metrics, common headers, problem bodies, header limits.
+fn http_server(
+    state: web::Data<AppState>,
+    settings: &Settings,
+    listener: TcpListener,
+) -> anyhow::Result<Server> {
+    let mut server = HttpServer::new(move || {
+        App::new()
+            .wrap(from_fn(crate::handlers::limits::header_size))
+            .wrap(ErrorHandlers::new().default_handler(crate::error::problem_for_bare_errors))
+            .wrap(DefaultHeaders::new().add((header::X_CONTENT_TYPE_OPTIONS, "nosniff")))
+            .wrap(from_fn(observability::record))
+            .wrap(Logger::new(r#"%a "%r" %s %b %Dms %{x-request-id}o"#))
+            .wrap(TracingLogger::default())
+            .app_data(state.clone())
+            .configure(crate::routes::configure)
+    })
+    // Without it, small responses wait ~40 ms for Nagle's algorithm.
+    .tcp_nodelay(true)
+    // On SIGTERM: stop accepting, give in-flight requests this long, then stop.
+    .shutdown_timeout(10)
+    // A client has 5 s to send its request head, and idle connections close after 30 s:
+    // slow or idle clients cannot hold workers' connections forever.
+    .client_request_timeout(std::time::Duration::from_secs(5))
+    .keep_alive(std::time::Duration::from_secs(30));
+    if let Some(workers) = settings.workers {
+        server = server.workers(workers);
+    }
+    Ok(server.listen(listener)?.run())
 }

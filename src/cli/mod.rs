@@ -1,26 +1,23 @@
-//! The `engfeed` command line: `serve`, `migrate`, `import`, `feeds`, `token`.
+//! The `engfeed` command line: `serve`, `migrate`, `check`, `import`, `export`, `feeds`,
+//! `token`.
 
 mod check;
 pub mod config_file;
 mod export;
+mod feeds;
+mod import;
 mod progress;
 mod tokens;
 
-use std::io::Write;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
-use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
 
 use crate::config::{DatabaseUrl, FeedOptions, Settings};
 use crate::db;
-use crate::db::import::EditedArticles;
-use crate::domain::{Level, PublicUrl, Site};
-use crate::feeds::directory;
-use crate::import::feed::{self as ingest, FeedDefaults};
+use crate::domain::PublicUrl;
 use crate::startup::Application;
-use progress::Progress;
 
 const EXAMPLES: &str = "\
 Examples:
@@ -59,14 +56,15 @@ enum Command {
     Serve(ServeArgs),
     /// Apply pending database migrations.
     Migrate(DatabaseArgs),
-    /// Import a catalogue (JSON array of articles); importing the same file again changes nothing.
-    Import(ImportArgs),
+    /// Import a catalogue (JSON array of articles) or an RSS, Atom or JSON feed, from a file
+    /// or URL; importing the same source again changes nothing.
+    Import(import::ImportArgs),
     /// Check the configuration: the database answers, migrations are current, the address is free.
-    Check(FeedsArgs),
+    Check(SiteArgs),
     /// Write the whole catalogue, deleted articles included, in the import format.
     Export(CatalogueFileArgs),
     /// Print the URL of every published feed, one per line.
-    Feeds(FeedsArgs),
+    Feeds(SiteArgs),
     /// Create, list and revoke admin API tokens.
     Token {
         #[command(subcommand)]
@@ -89,6 +87,14 @@ pub(crate) struct PublicArgs {
     /// The URL readers reach this service at; every link in feeds is built from it. Default: http://BIND.
     #[arg(long, env = "ENGFEED_PUBLIC_URL")]
     public_url: Option<PublicUrl>,
+}
+
+impl PublicArgs {
+    fn public_url(&self) -> PublicUrl {
+        self.public_url
+            .clone()
+            .unwrap_or_else(|| PublicUrl::of_address(self.bind))
+    }
 }
 
 #[derive(Debug, Args)]
@@ -132,27 +138,9 @@ struct CatalogueFileArgs {
     file: PathBuf,
 }
 
+/// Where the database is and where readers reach the service (`feeds`, `check`).
 #[derive(Debug, Args)]
-struct ImportArgs {
-    #[command(flatten)]
-    database: DatabaseArgs,
-    /// A catalogue (the format of seed/stripe-articles.json), or an RSS, Atom or JSON Feed
-    /// file or http(s) URL.
-    source: String,
-    /// For feeds: the level of items that do not say (engfeed feeds do).
-    #[arg(long, default_value = "intermediate")]
-    level: Level,
-    /// For feeds: the source of every item. Default: the feed's title.
-    #[arg(long = "source")]
-    source_name: Option<String>,
-    /// Write the catalogue's version over articles edited through the admin API since the
-    /// last import (by default they are kept as the editor left them).
-    #[arg(long)]
-    overwrite: bool,
-}
-
-#[derive(Debug, Args)]
-struct FeedsArgs {
+struct SiteArgs {
     #[command(flatten)]
     database: DatabaseArgs,
     #[command(flatten)]
@@ -164,13 +152,13 @@ impl Cli {
         match self.command {
             Command::Serve(args) => serve(args).await,
             Command::Migrate(args) => migrate(&args.database_url).await,
-            Command::Import(args) => import(&args).await,
+            Command::Import(args) => import::run(&args).await,
             Command::Check(args) => check::run(&args.database.database_url, &args.public).await,
             Command::Export(args) => {
                 check_reachable(&args.database.database_url).await?;
                 export::export(&args.database.database_url, &args.file).await
             }
-            Command::Feeds(args) => list_feeds(&args.database.database_url, &args.public).await,
+            Command::Feeds(args) => feeds::list(&args.database.database_url, &args.public).await,
             Command::Token { command } => command.run().await,
         }
     }
@@ -211,98 +199,6 @@ async fn migrate(database_url: &DatabaseUrl) -> anyhow::Result<()> {
     }
     for name in applied {
         println!("migrations: applied {name}");
-    }
-    Ok(())
-}
-
-async fn import(args: &ImportArgs) -> anyhow::Result<()> {
-    let database_url = &args.database.database_url;
-    let file = &args.source;
-    let bytes = read_source(file).await?;
-    let kind = ingest::sniff(&bytes).ok_or_else(|| {
-        anyhow::anyhow!(
-            "{file}: neither a catalogue (a JSON array) nor an RSS, Atom or JSON feed; nothing was imported"
-        )
-    })?;
-    let defaults = FeedDefaults {
-        level: args.level,
-        source: args.source_name.clone(),
-    };
-    let catalogue = ingest::read_feed(kind, &bytes, &defaults)
-        .map_err(|e| anyhow::anyhow!("{file}: {e}; nothing was imported"))?;
-    check_reachable(database_url).await?;
-    db::run_migrations(database_url.expose()).await?;
-    let mut conn = db::connect(database_url.expose()).await?;
-    let mut progress = Progress::new("import", catalogue.articles.len() as u64);
-    let report = db::import::import_reporting(
-        &mut conn,
-        &catalogue.articles,
-        chrono::Utc::now(),
-        None,
-        if args.overwrite {
-            EditedArticles::Overwrite
-        } else {
-            EditedArticles::Keep
-        },
-        &mut |done| progress.advance(done),
-    )
-    .await?
-    .report;
-    progress.finish();
-    println!(
-        "imported {file}: {} created, {} updated, {} unchanged, {} kept as edited",
-        report.created, report.updated, report.unchanged, report.kept_edited
-    );
-    Ok(())
-}
-
-/// A file, or the body of an http(s) URL (a blog's feed).
-async fn read_source(source: &str) -> anyhow::Result<Vec<u8>> {
-    if !(source.starts_with("http://") || source.starts_with("https://")) {
-        return std::fs::read(source).with_context(|| format!("cannot read {source}"));
-    }
-    let client = reqwest::Client::builder()
-        .timeout(std::time::Duration::from_secs(60))
-        .user_agent(concat!("engfeed/", env!("CARGO_PKG_VERSION"), " (import)"))
-        .build()?;
-    let response = client
-        .get(source)
-        .send()
-        .await
-        .with_context(|| format!("cannot fetch {source}"))?
-        .error_for_status()
-        .with_context(|| format!("cannot fetch {source}"))?;
-    Ok(response.bytes().await?.to_vec())
-}
-
-async fn list_feeds(database_url: &DatabaseUrl, public: &PublicArgs) -> anyhow::Result<()> {
-    check_reachable(database_url).await?;
-    let mut conn = db::connect(database_url.expose()).await?;
-    let identity = db::site::load(&mut conn)
-        .await
-        .context("reading the site identity (run `engfeed migrate` first)")?;
-    let public_url = match &public.public_url {
-        Some(url) => url.clone(),
-        None => format!("http://{}", public.bind)
-            .parse()
-            .map_err(anyhow::Error::msg)?,
-    };
-    let site = Site {
-        public_url,
-        site_id: identity.site_id,
-        created_at: identity.created_at,
-        websub_hub: None,
-        feed_max_age: FeedOptions::default().max_age_seconds,
-    };
-    let authors = db::authors::list_published(&mut conn).await?;
-    let sources = db::articles::live_sources(&mut conn).await?;
-    let mut out = std::io::stdout().lock();
-    for entry in directory::entries(&site, &authors, &sources) {
-        match writeln!(out, "{}", entry.url) {
-            // The reader (`| head`) has seen enough.
-            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => return Ok(()),
-            other => other?,
-        }
     }
     Ok(())
 }

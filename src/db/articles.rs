@@ -105,9 +105,13 @@ pub async fn deleted_since(
 
 /// Every article, live or not, of the scope that passes the filter; unordered.
 fn matching<'a>(scope: &'a FeedScope, filter: &'a ArticleFilter) -> RecordSelect<'a> {
+    filtered(in_scope(scope), filter)
+}
+
+fn in_scope(scope: &FeedScope) -> RecordSelect<'_> {
     let authors_by_slug = diesel::alias!(authors as authors_by_slug);
-    let mut select = record_query!().into_boxed();
-    select = match scope {
+    let select = record_query!().into_boxed();
+    match scope {
         FeedScope::All => select,
         FeedScope::Level(level) => select.filter(level_is(*level)),
         // A scalar subquery, not a filter on the joined slug: with the author's id known
@@ -122,7 +126,11 @@ fn matching<'a>(scope: &'a FeedScope, filter: &'a ArticleFilter) -> RecordSelect
                 .select(authors_by_slug.field(authors::id))
                 .single_value()),
         ),
-    };
+    }
+}
+
+/// The filter's conditions, each one only when the filter sets it.
+fn filtered<'a>(mut select: RecordSelect<'a>, filter: &'a ArticleFilter) -> RecordSelect<'a> {
     if !filter.levels.is_empty() {
         let levels: Vec<DbLevel> = filter.levels.iter().map(|l| DbLevel(*l)).collect();
         select = select.filter(articles::level.eq_any(levels));

@@ -231,19 +231,13 @@ pub async fn rename(
     use diesel_async::AsyncConnection;
     conn.transaction(async |conn| {
         super::site::begin_catalogue_write(conn).await?;
-        let (id, previous): (i64, String) = authors::table
-            .filter(authors::slug.eq(slug.as_ref()))
-            .select((authors::id, authors::name))
-            .for_update()
-            .first(conn)
-            .await
-            .optional()?
-            .ok_or(RenameError::NotFound)?;
-        if previous == name.as_ref() {
-            return Ok(AuthorRef {
-                name: previous,
-                slug: slug.clone(),
-            });
+        let (id, previous) = lock(conn, slug).await?;
+        let before = AuthorRef {
+            name: previous,
+            slug: slug.clone(),
+        };
+        if before.name == name.as_ref() {
+            return Ok(before);
         }
         let taken: i64 = authors::table
             .filter(authors::name.eq(name.as_ref()))
@@ -253,21 +247,7 @@ pub async fn rename(
         if taken > 0 {
             return Err(RenameError::NameTaken);
         }
-        diesel::update(authors::table.find(id))
-            .set((authors::name.eq(name.as_ref()), authors::updated_at.eq(now)))
-            .execute(conn)
-            .await?;
-        diesel::update(articles::table.filter(articles::author_id.eq(id)))
-            .set((
-                articles::updated_at.eq(now),
-                articles::version.eq(articles::version + 1),
-            ))
-            .execute(conn)
-            .await?;
-        let before = AuthorRef {
-            name: previous,
-            slug: slug.clone(),
-        };
+        write_name(conn, id, name, now).await?;
         let after = AuthorRef {
             name: name.as_ref().to_owned(),
             slug: slug.clone(),
@@ -288,4 +268,41 @@ pub async fn rename(
         Ok(after)
     })
     .await
+}
+
+/// The author's id and name, locked for the rest of the transaction.
+async fn lock(
+    conn: &mut AsyncPgConnection,
+    slug: &AuthorSlug,
+) -> Result<(i64, String), RenameError> {
+    authors::table
+        .filter(authors::slug.eq(slug.as_ref()))
+        .select((authors::id, authors::name))
+        .for_update()
+        .first(conn)
+        .await
+        .optional()?
+        .ok_or(RenameError::NotFound)
+}
+
+/// The new name, and a new version of each of the author's articles: their entries show
+/// the name, so they changed.
+async fn write_name(
+    conn: &mut AsyncPgConnection,
+    id: i64,
+    name: &AuthorName,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<()> {
+    diesel::update(authors::table.find(id))
+        .set((authors::name.eq(name.as_ref()), authors::updated_at.eq(now)))
+        .execute(conn)
+        .await?;
+    diesel::update(articles::table.filter(articles::author_id.eq(id)))
+        .set((
+            articles::updated_at.eq(now),
+            articles::version.eq(articles::version + 1),
+        ))
+        .execute(conn)
+        .await?;
+    Ok(())
 }

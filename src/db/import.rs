@@ -85,77 +85,17 @@ pub async fn import_reporting(
             .iter()
             .map(|article| plan(article, &existing, &author_ids, edited))
             .collect();
-        let written: Vec<Option<DateTime<Utc>>> = plans
-            .iter()
-            .filter_map(|p| match p.action {
-                Action::Create => Some(None),
-                Action::Update(stored) => Some(Some(stored.row.updated_at)),
-                Action::Unchanged | Action::KeepEdited => None,
-            })
-            .collect();
-        let mut stamps = stamps(conn, now, &written).await?.into_iter();
-
-        let mut report = ImportReport::default();
-        let mut changed = Touched::default();
-        let mut inserts = Vec::new();
-        // Stamps go newest first, in listing order; rows are written oldest first, so that
-        // the id, which breaks ties in every feed's order, agrees.
-        let dated: Vec<_> = plans
-            .iter()
-            .zip(catalogue)
-            .map(|(plan, article)| {
-                let stamp = plan.action.writes().then(|| stamps.next()).flatten();
-                (plan, article, stamp)
-            })
-            .collect();
+        let dated = dated(conn, now, &plans, catalogue).await?;
+        let mut writes = Writes::default();
+        // Rows are written oldest first, so that the id, which breaks ties in every
+        // feed's order, agrees with the dates.
         for (plan, article, stamp) in dated.into_iter().rev() {
-            let author_id = plan.author_id;
-            if plan.action.writes() {
-                changed.add(article.level, author_id, article.source.as_ref());
-            }
-            let stamp = stamp.unwrap_or(now);
-            match plan.action {
-                Action::Create => {
-                    let published_at = article.published_at.unwrap_or(stamp);
-                    let updated_at = article.updated_at.unwrap_or(published_at);
-                    inserts.push(ArticleInsert {
-                        public_id: article.public_id.unwrap_or_else(Uuid::new_v4),
-                        import_key: Some(article.import_key()),
-                        deleted_at: article.deleted_at,
-                        edited_since_import: false,
-                        values: values_of(article, author_id, published_at, updated_at),
-                    });
-                }
-                Action::Unchanged => report.unchanged += 1,
-                Action::KeepEdited => report.kept_edited += 1,
-                Action::Update(Stored {
-                    row, deleted_at, ..
-                }) => {
-                    changed.add(row.level.0, row.author_id, &row.source);
-                    let published_at = article.published_at.unwrap_or(row.published_at);
-                    let updated_at = article.updated_at.unwrap_or(stamp.max(published_at));
-                    diesel::update(articles::table.find(row.id))
-                        .set((
-                            values_of(article, author_id, published_at, updated_at),
-                            articles::deleted_at.eq(article.deleted_at.or(*deleted_at)),
-                            articles::edited_since_import.eq(false),
-                        ))
-                        .execute(conn)
-                        .await?;
-                    report.updated += 1;
-                }
-            }
+            writes.apply(conn, plan, article, stamp).await?;
             if !matches!(plan.action, Action::Create) {
                 progress(1);
             }
         }
-        for chunk in inserts.chunks(INSERT_CHUNK) {
-            report.created += diesel::insert_into(articles::table)
-                .values(chunk)
-                .execute(conn)
-                .await?;
-            progress(chunk.len());
-        }
+        let report = writes.insert_new(conn, progress).await?;
         // One entry for the whole import: its counts, not a copy of every article.
         super::audit::record(
             conn,
@@ -169,11 +109,111 @@ pub async fn import_reporting(
             },
         )
         .await?;
-        let changed = changed.resolve(conn).await?;
+        let changed = writes.changed.resolve(conn).await?;
         super::site::end_catalogue_write(conn).await?;
         Ok(Imported { report, changed })
     })
     .await
+}
+
+/// Each item with its plan and the date it is written with (see [`stamps`]).
+async fn dated<'p, 'a>(
+    conn: &mut AsyncPgConnection,
+    now: DateTime<Utc>,
+    plans: &'p [Plan<'p>],
+    catalogue: &'a [NewArticle],
+) -> Result<Vec<(&'p Plan<'p>, &'a NewArticle, DateTime<Utc>)>> {
+    let written: Vec<Option<DateTime<Utc>>> = plans
+        .iter()
+        .filter_map(|p| match p.action {
+            Action::Create => Some(None),
+            Action::Update(stored) => Some(Some(stored.row.updated_at)),
+            Action::Unchanged | Action::KeepEdited => None,
+        })
+        .collect();
+    let mut stamps = stamps(conn, now, &written).await?.into_iter();
+    // Stamps go newest first, in listing order.
+    Ok(plans
+        .iter()
+        .zip(catalogue)
+        .map(|(plan, article)| {
+            let stamp = plan.action.writes().then(|| stamps.next()).flatten();
+            (plan, article, stamp.unwrap_or(now))
+        })
+        .collect())
+}
+
+/// What an import has written so far, and the new rows it has yet to insert.
+#[derive(Default)]
+struct Writes<'a> {
+    report: ImportReport,
+    changed: Touched,
+    inserts: Vec<ArticleInsert<'a>>,
+}
+
+impl<'a> Writes<'a> {
+    /// Carries out one item's plan; new articles wait for [`Writes::insert_new`].
+    async fn apply(
+        &mut self,
+        conn: &mut AsyncPgConnection,
+        plan: &Plan<'_>,
+        article: &'a NewArticle,
+        stamp: DateTime<Utc>,
+    ) -> Result<()> {
+        let author_id = plan.author_id;
+        if plan.action.writes() {
+            self.changed
+                .add(article.level, author_id, article.source.as_ref());
+        }
+        match plan.action {
+            Action::Create => {
+                let published_at = article.published_at.unwrap_or(stamp);
+                let updated_at = article.updated_at.unwrap_or(published_at);
+                self.inserts.push(ArticleInsert {
+                    public_id: article.public_id.unwrap_or_else(Uuid::new_v4),
+                    import_key: Some(article.import_key()),
+                    deleted_at: article.deleted_at,
+                    edited_since_import: false,
+                    values: values_of(article, author_id, published_at, updated_at),
+                });
+            }
+            Action::Unchanged => self.report.unchanged += 1,
+            Action::KeepEdited => self.report.kept_edited += 1,
+            Action::Update(Stored {
+                row, deleted_at, ..
+            }) => {
+                self.changed.add(row.level.0, row.author_id, &row.source);
+                let published_at = article.published_at.unwrap_or(row.published_at);
+                let updated_at = article.updated_at.unwrap_or(stamp.max(published_at));
+                diesel::update(articles::table.find(row.id))
+                    .set((
+                        values_of(article, author_id, published_at, updated_at),
+                        articles::deleted_at.eq(article.deleted_at.or(*deleted_at)),
+                        articles::edited_since_import.eq(false),
+                    ))
+                    .execute(conn)
+                    .await?;
+                self.report.updated += 1;
+            }
+        }
+        Ok(())
+    }
+
+    /// Inserts the new articles in chunks, oldest first; returns the finished report.
+    async fn insert_new(
+        &mut self,
+        conn: &mut AsyncPgConnection,
+        progress: &mut (dyn FnMut(usize) + Send),
+    ) -> Result<ImportReport> {
+        for chunk in self.inserts.chunks(INSERT_CHUNK) {
+            self.report.created += diesel::insert_into(articles::table)
+                .values(chunk)
+                .execute(conn)
+                .await?;
+            progress(chunk.len());
+        }
+        Ok(self.report)
+    }
 }
 
 /// What the import does with one catalogue item.

@@ -5,6 +5,7 @@ use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
 use super::schema::site;
+use crate::domain::{PublicUrl, Site};
 
 /// This installation's identity, minted by the first migration.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Queryable, Selectable)]
@@ -12,6 +13,19 @@ use super::schema::site;
 pub struct SiteIdentity {
     pub site_id: Uuid,
     pub created_at: DateTime<Utc>,
+}
+
+impl SiteIdentity {
+    /// This installation as readers reach it at `public_url`.
+    pub fn site(self, public_url: PublicUrl, feeds: &crate::config::FeedOptions) -> Site {
+        Site {
+            public_url,
+            site_id: self.site_id,
+            created_at: self.created_at,
+            websub_hub: feeds.websub_hub.clone(),
+            feed_max_age: feeds.max_age_seconds,
+        }
+    }
 }
 
 pub async fn load(conn: &mut AsyncPgConnection) -> Result<SiteIdentity> {

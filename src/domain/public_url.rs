@@ -21,6 +21,13 @@ impl PublicUrl {
     pub fn as_str(&self) -> &str {
         &self.base
     }
+
+    /// `http://ADDRESS`: the default when no public URL is configured.
+    pub fn of_address(address: std::net::SocketAddr) -> Self {
+        Self {
+            base: format!("http://{address}"),
+        }
+    }
 }
 
 impl FromStr for PublicUrl {

@@ -19,7 +19,6 @@ pub(super) fn render(
     context: &FeedContext<'_>,
     content: &FeedContent<'_>,
 ) -> Result<Vec<u8>, RenderError> {
-    let site = context.site;
     let articles = content.articles;
     let mut namespaces =
         BTreeMap::from([(EXTENSION_PREFIX.to_owned(), context.extension_doc_url())]);
@@ -29,48 +28,17 @@ pub(super) fn render(
             TOMBSTONES_NAMESPACE.to_owned(),
         );
     }
-    // RFC 4287 4.1.1: a feed needs an author unless every entry has one.
-    let authors = if articles.iter().all(|a| a.author.is_some()) && !articles.is_empty() {
-        Vec::new()
-    } else {
-        vec![Person {
-            name: GENERATOR.to_owned(),
-            uri: Some(site.page_url(&crate::domain::FeedScope::All)),
-            ..Person::default()
-        }]
-    };
     let feed = Feed {
         title: Text::plain(context.title()),
         id: context.feed_id(),
         updated: context.updated(content).fixed_offset(),
-        authors,
+        authors: feed_authors(context, articles),
         generator: Some(Generator {
             value: GENERATOR.to_owned(),
             uri: None,
             version: Some(VERSION.to_owned()),
         }),
-        links: vec![
-            Link {
-                href: context.self_url(FeedFormat::Atom),
-                rel: "self".to_owned(),
-                mime_type: Some(FeedFormat::Atom.media_type().to_owned()),
-                ..Link::default()
-            },
-            Link {
-                href: site.page_url(context.scope),
-                rel: "alternate".to_owned(),
-                mime_type: Some("text/html".to_owned()),
-                ..Link::default()
-            },
-        ]
-        .into_iter()
-        .chain(context.websub_hub().map(|hub| Link {
-            href: hub.to_string(),
-            rel: "hub".to_owned(),
-            ..Link::default()
-        }))
-        .chain(paging_links(context))
-        .collect(),
+        links: feed_links(context),
         subtitle: Some(Text::plain(context.description())),
         lang: Some(LANGUAGE.to_owned()),
         entries: articles.iter().map(|a| entry(context, a)).collect(),
@@ -78,6 +46,44 @@ pub(super) fn render(
         ..Feed::default()
     };
     with_tombstones(feed.write_to(Vec::new())?, content.deleted)
+}
+
+/// RFC 4287 4.1.1: a feed needs an author unless every entry has one.
+fn feed_authors(context: &FeedContext<'_>, articles: &[Article]) -> Vec<Person> {
+    if articles.iter().all(|a| a.author.is_some()) && !articles.is_empty() {
+        return Vec::new();
+    }
+    vec![Person {
+        name: GENERATOR.to_owned(),
+        uri: Some(context.site.page_url(&crate::domain::FeedScope::All)),
+        ..Person::default()
+    }]
+}
+
+/// `self`, the HTML page, the hub when the document is announced, and the pages around it.
+fn feed_links(context: &FeedContext<'_>) -> Vec<Link> {
+    [
+        Link {
+            href: context.self_url(FeedFormat::Atom),
+            rel: "self".to_owned(),
+            mime_type: Some(FeedFormat::Atom.media_type().to_owned()),
+            ..Link::default()
+        },
+        Link {
+            href: context.site.page_url(context.scope),
+            rel: "alternate".to_owned(),
+            mime_type: Some("text/html".to_owned()),
+            ..Link::default()
+        },
+    ]
+    .into_iter()
+    .chain(context.websub_hub().map(|hub| Link {
+        href: hub.to_string(),
+        rel: "hub".to_owned(),
+        ..Link::default()
+    }))
+    .chain(paging_links(context))
+    .collect()
 }
 
 /// RFC 5005 `next` and `first` links between the pages of one feed.

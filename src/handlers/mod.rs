@@ -1,4 +1,5 @@
-//! Thin HTTP adapters: extract, parse into domain types, call `db`, render, respond.
+//! Thin HTTP adapters: extract, parse into domain types, ask `feed_documents` or `db`,
+//! render, respond.
 
 pub mod api;
 mod conditional;
