@@ -45,6 +45,20 @@ pg_server_bindir() {
     [ -n "$best" ] && printf '%s\n' "$best"
 }
 
+# Prints what pg_server_bindir prints, installing Debian's postgresql first when there is none.
+ensure_pg_server_bindir() {
+    pg_server_bindir && return
+    say "no PostgreSQL server is installed"
+    apt_install postgresql
+    pg_server_bindir || die "the postgresql package is installed, but there is no /usr/lib/postgresql/*/bin/initdb"
+}
+
+# Runs a command as the user PostgreSQL's servers run as: `postgres` when we are root
+# (PostgreSQL refuses to run as root), else ourselves. From /, where that user may go.
+as_postgres_user() {
+    if is_root; then (cd / && runuser -u postgres -- "$@"); else "$@"; fi
+}
+
 # Prints the path of a psql client, installing Debian's postgresql-client when there is none.
 find_psql() {
     local dir

@@ -1,0 +1,177 @@
+"""The verdict of scripts/soak, from what the soak left in its work directory.
+
+    SOAK_TOKEN=TOKEN python3 soak-verdict.py --dir WORKDIR --base URL --seconds N \
+        --connections C --out SOAK_OUT
+
+Reads, in WORKDIR: wrk.out (wrk's report), conditional.codes (one HTTP status a line),
+writes.codes ("create 201", "update 200", "delete 200", ...), created and deleted (article
+ids, one a line), rss (VmRSS samples in kB) and urls (the feed URLs wrk rotated over). Asks
+the admin API (GET /api/v1/articles/ID, token from $SOAK_TOKEN) for every created article.
+
+Writes the summary table to SOAK_OUT, says on stderr which checks failed, and prints the
+number of failed checks on stdout. Exits non-zero only when it cannot judge at all.
+
+The checks (one failure each):
+  - wrk reported requests and no "Non-2xx" or "Socket errors" line;
+  - every conditional read answered 200 or 304;
+  - every write answered as expected (create 201, update 200, delete 200);
+  - every created article reads back through the API as expected: deleted_at set when the
+    soak deleted it, null otherwise;
+  - memory stopped growing: the mean of the last third of the samples is not above the mean
+    of the second third by both more than 20% and more than 10 MB (the means rounded to
+    0.1 MB, as the table shows them).
+"""
+
+import argparse
+import collections
+import json
+import os
+import re
+import sys
+import urllib.error
+import urllib.request
+
+WRK_ERRORS = re.compile(r"Non-2xx|Socket errors")
+CONDITIONAL_OK = {"200", "304"}
+WRITES_OK = {"create 201", "update 200", "delete 200"}
+
+
+def say(message):
+    print(f"[engfeed] soak: {message}", file=sys.stderr)
+
+
+def lines(path):
+    """The lines of a file, [] when the soak never wrote it."""
+    try:
+        with open(path, encoding="utf-8") as f:
+            return [line.rstrip("\n") for line in f]
+    except FileNotFoundError:
+        return []
+
+
+def wrk_summary(report):
+    """(requests, requests/s, error lines) from wrk's report."""
+    requests = rate = ""
+    for line in report:
+        fields = line.split()
+        if "requests in" in line and fields:
+            requests = fields[0]
+        if line.startswith("Requests/sec:") and len(fields) > 1:
+            rate = fields[1]
+    return requests, rate, [line for line in report if WRK_ERRORS.search(line)]
+
+
+def deleted_at(base, token, article_id):
+    """(True, value of deleted_at) from the admin API, or (False, why) when it cannot tell."""
+    request = urllib.request.Request(
+        f"{base}/api/v1/articles/{article_id}", headers={"Authorization": f"Bearer {token}"}
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=10) as reply:
+            body = json.load(reply)
+    except (urllib.error.URLError, OSError, ValueError) as error:
+        return False, str(error)
+    if not isinstance(body, dict) or "deleted_at" not in body:
+        return False, "no deleted_at in the reply"
+    return True, body["deleted_at"]
+
+
+def memory(samples_kb):
+    """first, last, max, mean of the 2nd third, mean of the last third (MB, rounded to 0.1)."""
+    mb = [kb / 1024 for kb in samples_kb]
+    n = len(mb)
+    third = n // 3
+    second = sum(mb[third : 2 * third]) / (third or 1)
+    last_third = sum(mb[2 * third :]) / ((n - 2 * third) or 1)
+    values = (mb[0] if mb else 0, mb[-1] if mb else 0, max(mb + [0]), second, last_third)
+    return [round(v, 1) for v in values]
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--dir", required=True)
+    parser.add_argument("--base", required=True)
+    parser.add_argument("--seconds", required=True)
+    parser.add_argument("--connections", required=True)
+    parser.add_argument("--out", required=True)
+    args = parser.parse_args()
+    token = os.environ["SOAK_TOKEN"]
+    failures = 0
+
+    def path(name):
+        return os.path.join(args.dir, name)
+
+    # Feed reads (wrk).
+    requests, rate, wrk_errors = wrk_summary(lines(path("wrk.out")))
+    if wrk_errors:
+        say("wrk saw errors:")
+        for line in wrk_errors:
+            print(line, file=sys.stderr)
+        failures += 1
+    if not requests:
+        say("wrk reported no requests (its report: wrk.out, below)")
+        print("\n".join(lines(path("wrk.out"))), file=sys.stderr)
+        failures += 1
+
+    # Conditional reads.
+    codes = collections.Counter(lines(path("conditional.codes")))
+    conditional = " ".join(f"{n}×{code}" for code, n in sorted(codes.items()))
+    if set(codes) - CONDITIONAL_OK:
+        say(f"conditional reads answered other than 200 or 304: {conditional}")
+        failures += 1
+
+    # Admin writes.
+    writes = collections.Counter(lines(path("writes.codes")))
+    written = ", ".join(
+        f"{line.split(' ', 1)[0]} {n}×{line.split(' ', 1)[-1]}" for line, n in sorted(writes.items())
+    )
+    if set(writes) - WRITES_OK:
+        say(f"writes answered other than create 201, update 200, delete 200: {written}")
+        failures += 1
+
+    # Every write visible afterwards.
+    created = lines(path("created"))
+    deleted = set(lines(path("deleted")))
+    missing = 0
+    for article_id in created:
+        known, value = deleted_at(args.base, token, article_id)
+        expected = "deleted" if article_id in deleted else "not deleted"
+        if not known:
+            ok = False
+        elif article_id in deleted:
+            ok = isinstance(value, str) and value != ""
+        else:
+            ok = value is None
+        if not ok:
+            missing += 1
+            if missing <= 5:
+                say(f"article {article_id}: expected {expected}, the API says {value!r}")
+    if missing:
+        say(f"{missing} of {len(created)} created articles do not read back as expected")
+        failures += 1
+
+    # Memory.
+    samples = [int(s) for s in lines(path("rss")) if s.strip()]
+    first, last, peak, second_third, last_third = memory(samples)
+    growing = last_third > second_third * 1.2 and last_third - second_third > 10
+    if growing:
+        say(f"resident memory still growing: mean of the 2nd third {second_third:.1f} MB, of the last third {last_third:.1f} MB")
+        failures += 1
+
+    urls = len(lines(path("urls")))
+    table = f"""| soak ({args.seconds}s, loopback) | result |
+|---|---|
+| feed reads (wrk, {args.connections} connections, {urls} URLs) | {requests} requests, {rate}/s, {len(wrk_errors)} error lines |
+| conditional reads (If-None-Match) | {conditional} |
+| admin writes | {written} |
+| writes visible afterwards | {len(created) - missing} of {len(created)} created articles as expected ({len(deleted)} deleted and marked) |
+| resident memory (MB) | first {first:.1f}, last {last:.1f}, max {peak:.1f}; mean of 2nd third {second_third:.1f}, last third {last_third:.1f}; still growing: {"yes" if growing else "no"} |
+"""
+    os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
+    with open(args.out, "w", encoding="utf-8") as f:
+        f.write(table)
+    print(failures)
+
+
+if __name__ == "__main__":
+    main()
