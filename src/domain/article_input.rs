@@ -30,110 +30,112 @@ pub struct ArticleInput {
 impl ArticleInput {
     /// Checks every field and reports every problem, not just the first.
     pub fn validate(self) -> Result<NewArticle, Vec<FieldError>> {
-        let mut errors = Vec::new();
-        let title = keep(&mut errors, ArticleTitle::parse("title", &self.title));
-        let summary = keep(&mut errors, Summary::parse("summary", &self.summary));
-        let content_html = keep(
-            &mut errors,
-            optional(self.content_html.as_deref(), |h| {
-                ContentHtml::parse("content_html", h)
-            }),
-        );
-        let url = keep(
-            &mut errors,
-            optional(self.url.as_deref(), |u| ArticleUrl::parse("url", u)),
-        );
-        let author = keep(
-            &mut errors,
-            optional(self.author.as_deref(), |n| AuthorName::parse("author", n)),
-        );
-        let level = keep(
-            &mut errors,
-            self.level
-                .parse::<Level>()
-                .map_err(|e| FieldError::new("level", e.to_string())),
-        );
-        let read_minutes = keep(
-            &mut errors,
-            optional(self.read_minutes, |m| ReadMinutes::parse("read_minutes", m)),
-        );
-        let source = keep(&mut errors, Source::parse("source", &self.source));
-        let published_at = keep(
-            &mut errors,
-            optional(self.published_at.as_deref(), |d| rfc3339("published_at", d)),
-        );
-        let updated_at = keep(
-            &mut errors,
-            optional(self.updated_at.as_deref(), |d| rfc3339("updated_at", d)),
-        );
-        let deleted_at = keep(
-            &mut errors,
-            optional(self.deleted_at.as_deref(), |d| rfc3339("deleted_at", d)),
-        );
+        let mut check = Validator::default();
+        match self.checked(&mut check) {
+            // An update before publication is refused though both dates parsed: only the
+            // errors tell.
+            Some(article) if check.errors.is_empty() => Ok(article),
+            _ => Err(check.errors),
+        }
+    }
+
+    /// The article, or `None` when a field is refused (the problem recorded in `check`).
+    fn checked(self, check: &mut Validator) -> Option<NewArticle> {
+        let title = check.keep(ArticleTitle::parse("title", &self.title));
+        let summary = check.keep(Summary::parse("summary", &self.summary));
+        let content_html = check.keep_optional(self.content_html.as_deref(), |h| {
+            ContentHtml::parse("content_html", h)
+        });
+        let url = check.keep_optional(self.url.as_deref(), |u| ArticleUrl::parse("url", u));
+        let author =
+            check.keep_optional(self.author.as_deref(), |n| AuthorName::parse("author", n));
+        let level = check.keep(level(&self.level));
+        let read_minutes =
+            check.keep_optional(self.read_minutes, |m| ReadMinutes::parse("read_minutes", m));
+        let source = check.keep(Source::parse("source", &self.source));
+        // The dates come last: once they are checked, the first refused field may end this.
+        let Dates {
+            published_at,
+            updated_at,
+            deleted_at,
+        } = self.dates(check)?;
+        Some(NewArticle {
+            public_id: self.id,
+            title: title?,
+            summary: summary?,
+            content_html: content_html?,
+            url: url?,
+            author: author?,
+            level: level?,
+            read_minutes: read_minutes?,
+            includes_code: self.includes_code,
+            has_summary: self.has_summary,
+            source: source?,
+            published_at,
+            updated_at,
+            deleted_at,
+        })
+    }
+
+    /// The three dates, or `None` when one is refused; an update before publication is
+    /// refused too.
+    fn dates(&self, check: &mut Validator) -> Option<Dates> {
+        let mut date = |field: &str, value: &Option<String>| {
+            check.keep_optional(value.as_deref(), |d| rfc3339(field, d))
+        };
+        let published_at = date("published_at", &self.published_at);
+        let updated_at = date("updated_at", &self.updated_at);
+        let deleted_at = date("deleted_at", &self.deleted_at);
         if let (Some(Some(published)), Some(Some(updated))) = (published_at, updated_at)
             && updated < published
         {
-            errors.push(FieldError::new(
+            check.errors.push(FieldError::new(
                 "updated_at",
                 "must not be before published_at",
             ));
         }
-        match (
-            title,
-            summary,
-            content_html,
-            url,
-            author,
-            level,
-            read_minutes,
-            source,
-            published_at,
-            updated_at,
-            deleted_at,
-        ) {
-            (
-                Some(title),
-                Some(summary),
-                Some(content_html),
-                Some(url),
-                Some(author),
-                Some(level),
-                Some(read_minutes),
-                Some(source),
-                Some(published_at),
-                Some(updated_at),
-                Some(deleted_at),
-            ) if errors.is_empty() => Ok(NewArticle {
-                public_id: self.id,
-                title,
-                summary,
-                content_html,
-                url,
-                author,
-                level,
-                read_minutes,
-                includes_code: self.includes_code,
-                has_summary: self.has_summary,
-                source,
-                published_at,
-                updated_at,
-                deleted_at,
-            }),
-            _ => Err(errors),
-        }
+        Some(Dates {
+            published_at: published_at?,
+            updated_at: updated_at?,
+            deleted_at: deleted_at?,
+        })
     }
 }
 
-/// The value, or `None` after recording why not.
-fn keep<T>(errors: &mut Vec<FieldError>, result: Result<T, FieldError>) -> Option<T> {
-    result.map_err(|e| errors.push(e)).ok()
+/// An article's optional dates, each one accepted.
+#[derive(Debug)]
+struct Dates {
+    published_at: Option<DateTime<Utc>>,
+    updated_at: Option<DateTime<Utc>>,
+    deleted_at: Option<DateTime<Utc>>,
 }
 
-fn optional<T, R>(
-    value: Option<T>,
-    parse: impl FnOnce(T) -> Result<R, FieldError>,
-) -> Result<Option<R>, FieldError> {
-    value.map(parse).transpose()
+/// Collects the problems of every field checked through it.
+#[derive(Debug, Default)]
+struct Validator {
+    errors: Vec<FieldError>,
+}
+
+impl Validator {
+    /// The value, or `None` after recording why not.
+    fn keep<T>(&mut self, result: Result<T, FieldError>) -> Option<T> {
+        result.map_err(|e| self.errors.push(e)).ok()
+    }
+
+    /// [`Validator::keep`] for a field that may be absent: `Some(None)` when it is.
+    fn keep_optional<T, R>(
+        &mut self,
+        value: Option<T>,
+        parse: impl FnOnce(T) -> Result<R, FieldError>,
+    ) -> Option<Option<R>> {
+        self.keep(value.map(parse).transpose())
+    }
+}
+
+fn level(value: &str) -> Result<Level, FieldError> {
+    value
+        .parse::<Level>()
+        .map_err(|e| FieldError::new("level", e.to_string()))
 }
 
 fn rfc3339(field: &str, value: &str) -> Result<DateTime<Utc>, FieldError> {
@@ -161,6 +163,47 @@ mod tests {
             .map(|e| e.field)
             .collect();
         assert_eq!(fields, ["title", "url", "level", "read_minutes"]);
+    }
+
+    #[test]
+    fn dates_are_reported_with_the_other_fields() {
+        let fields = |input: ArticleInput| -> Vec<String> {
+            let errors = input.validate().unwrap_err();
+            errors.into_iter().map(|e| e.to_string()).collect()
+        };
+        let valid = ArticleInput {
+            title: "T".into(),
+            level: "advanced".into(),
+            source: "Stripe".into(),
+            published_at: Some("2024-02-01T00:00:00Z".into()),
+            ..ArticleInput::default()
+        };
+        let backwards = ArticleInput {
+            updated_at: Some("2024-01-01T00:00:00Z".into()),
+            ..valid.clone()
+        };
+        // Both dates parse, so only the recorded error refuses this one.
+        let order = "field `updated_at`: must not be before published_at";
+        assert_eq!(fields(backwards.clone()), [order]);
+        let untitled = ArticleInput {
+            title: " ".into(),
+            ..backwards
+        };
+        let problems = fields(untitled);
+        assert_eq!(problems.len(), 2);
+        assert!(problems[0].starts_with("field `title`:"));
+        assert_eq!(problems[1], order);
+        let bad_dates = ArticleInput {
+            published_at: Some("yesterday".into()),
+            deleted_at: Some("never".into()),
+            ..valid
+        };
+        let names = bad_dates
+            .validate()
+            .unwrap_err()
+            .into_iter()
+            .map(|e| e.field);
+        assert_eq!(names.collect::<Vec<_>>(), ["published_at", "deleted_at"]);
     }
 
     #[test]

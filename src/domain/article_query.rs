@@ -57,130 +57,25 @@ const FILTER_KEYS: [&str; 9] = [
     "until",
 ];
 
+/// The parameters whose values are comma-separated lists; only these may repeat freely.
+const LIST_KEYS: [&str; 3] = ["level", "author", "source"];
+
 impl ArticleQuery {
     /// Parses a query string (`level=advanced,beginner&code=true&limit=20`). Every problem is
     /// reported, each naming its parameter; unknown parameters are problems too, so a typo
     /// never silently widens a feed. A list parameter may repeat (its values add up); any
     /// other may repeat only with the same value.
     pub fn parse(query_string: &str, listing: Listing) -> Result<Self, Vec<FieldError>> {
-        let mut errors = Vec::new();
-        let mut query = ArticleQuery::default();
-        let mut seen: Vec<(String, String)> = Vec::new();
-        // form_urlencoded decodes invalid UTF-8 to U+FFFD, which would silently search
-        // for something else: such a parameter is refused instead.
-        for raw in query_string.split('&') {
-            let (key, value) = raw.split_once('=').unwrap_or((raw, ""));
-            let value = value.replace('+', " ");
-            if percent_encoding::percent_decode_str(&value)
-                .decode_utf8()
-                .is_err()
-            {
-                let key = percent_encoding::percent_decode_str(key).decode_utf8_lossy();
-                errors.push(FieldError::new(
-                    key,
-                    "is not valid UTF-8 once percent-decoded",
-                ));
-            }
-        }
+        let mut parser = QueryParser::new(listing);
+        parser.errors.extend(undecodable_parameters(query_string));
         for (key, value) in url::form_urlencoded::parse(query_string.as_bytes()) {
-            let (key, value) = (key.into_owned(), value.into_owned());
-            if value.contains('\0') {
-                errors.push(FieldError::new(&key, "must not contain the NUL character"));
-                continue;
-            }
-            let list = || value.split(',').map(str::trim).filter(|v| !v.is_empty());
-            let scalar = !matches!(key.as_str(), "level" | "author" | "source");
-            if scalar {
-                if let Some((_, earlier)) = seen.iter().find(|(k, _)| *k == key) {
-                    if *earlier != value {
-                        errors.push(FieldError::new(
-                            &key,
-                            "is given twice with different values",
-                        ));
-                    }
-                    continue;
-                }
-                seen.push((key.clone(), value.clone()));
-            }
-            let filter = &mut query.filter;
-            let outcome: Result<(), FieldError> = match (key.as_str(), listing) {
-                ("level", _) => list().try_for_each(|v| {
-                    let level = v
-                        .parse::<Level>()
-                        .map_err(|e| FieldError::new("level", e.to_string()))?;
-                    filter.levels.insert(level);
-                    Ok(())
-                }),
-                ("author", _) => list().try_for_each(|v| {
-                    let slug = AuthorSlug::parse(&v.to_ascii_lowercase()).map_err(|_| {
-                        FieldError::new("author", format!("'{v}' is not an author slug"))
-                    })?;
-                    filter.authors.insert(slug);
-                    Ok(())
-                }),
-                ("source", _) => source_names(&value).into_iter().try_for_each(|v| {
-                    if v.chars().count() > 200 {
-                        return Err(FieldError::new(
-                            "source",
-                            "names at most 200 characters long",
-                        ));
-                    }
-                    filter.sources.insert(v.to_lowercase());
-                    Ok(())
-                }),
-                ("code", _) => boolean("code", &value).map(|b| filter.includes_code = Some(b)),
-                ("min_minutes", _) => {
-                    minutes("min_minutes", &value).map(|m| filter.min_minutes = Some(m))
-                }
-                ("max_minutes", _) => {
-                    minutes("max_minutes", &value).map(|m| filter.max_minutes = Some(m))
-                }
-                ("q", _) => {
-                    let words = value.split_whitespace().collect::<Vec<_>>().join(" ");
-                    if words.chars().count() > 200 {
-                        Err(FieldError::new("q", "must be at most 200 characters"))
-                    } else {
-                        filter.text = Some(words).filter(|w| !w.is_empty());
-                        Ok(())
-                    }
-                }
-                ("since", _) => date("since", &value).map(|d| filter.since = Some(d)),
-                ("until", _) => date("until", &value).map(|d| filter.until = Some(d)),
-                ("limit", _) => FeedLimit::parse(&value).map(|l| query.limit = l),
-                ("cursor", _) => value.parse().map(|c| query.after = Some(c)),
-                ("include_deleted", Listing::Admin) => {
-                    boolean("include_deleted", &value).map(|b| query.include_deleted = b)
-                }
-                _ => Err(FieldError::new(
-                    &key,
-                    format!(
-                        "is not a parameter here (use {}, limit)",
-                        FILTER_KEYS.join(", ")
-                    ),
-                )),
-            };
-            if let Err(error) = outcome {
-                errors.push(error);
-            }
+            parser.read(&key, &value);
         }
-        let filter = &query.filter;
-        if let (Some(min), Some(max)) = (filter.min_minutes, filter.max_minutes)
-            && min > max
-        {
-            errors.push(FieldError::new(
-                "min_minutes",
-                "must not be more than max_minutes",
-            ));
-        }
-        if let (Some(since), Some(until)) = (filter.since, filter.until)
-            && since >= until
-        {
-            errors.push(FieldError::new("since", "must be before until"));
-        }
-        if errors.is_empty() {
-            Ok(query)
+        parser.errors.extend(range_errors(&parser.query.filter));
+        if parser.errors.is_empty() {
+            Ok(parser.query)
         } else {
-            Err(errors)
+            Err(parser.errors)
         }
     }
 
@@ -327,6 +222,177 @@ impl ArticleFilter {
             parts.push(format!("until {}", until.format("%Y-%m-%d %H:%M")));
         }
         (!parts.is_empty()).then(|| parts.join(", "))
+    }
+}
+
+/// One query string being read: the listing so far and every problem found in it.
+struct QueryParser {
+    listing: Listing,
+    query: ArticleQuery,
+    errors: Vec<FieldError>,
+    /// Each non-list parameter read so far, with its value, to refuse conflicting repeats.
+    seen: Vec<(String, String)>,
+}
+
+impl QueryParser {
+    fn new(listing: Listing) -> Self {
+        Self {
+            listing,
+            query: ArticleQuery::default(),
+            errors: Vec::new(),
+            seen: Vec::new(),
+        }
+    }
+
+    /// Reads one decoded parameter into the query, or records why not.
+    fn read(&mut self, key: &str, value: &str) {
+        if value.contains('\0') {
+            self.errors
+                .push(FieldError::new(key, "must not contain the NUL character"));
+            return;
+        }
+        if !LIST_KEYS.contains(&key) && self.is_repeat(key, value) {
+            return;
+        }
+        if let Err(error) = self.apply(key, value) {
+            self.errors.push(error);
+        }
+    }
+
+    /// Whether this non-list parameter came before; a repeat with another value is an error.
+    fn is_repeat(&mut self, key: &str, value: &str) -> bool {
+        match self.seen.iter().find(|(k, _)| k == key) {
+            Some((_, earlier)) => {
+                if earlier != value {
+                    self.errors
+                        .push(FieldError::new(key, "is given twice with different values"));
+                }
+                true
+            }
+            None => {
+                self.seen.push((key.to_owned(), value.to_owned()));
+                false
+            }
+        }
+    }
+
+    fn apply(&mut self, key: &str, value: &str) -> Result<(), FieldError> {
+        let filter = &mut self.query.filter;
+        match (key, self.listing) {
+            ("level", _) => add_levels(&mut filter.levels, value),
+            ("author", _) => add_authors(&mut filter.authors, value),
+            ("source", _) => add_sources(&mut filter.sources, value),
+            ("code", _) => boolean("code", value).map(|b| filter.includes_code = Some(b)),
+            ("min_minutes", _) => {
+                minutes("min_minutes", value).map(|m| filter.min_minutes = Some(m))
+            }
+            ("max_minutes", _) => {
+                minutes("max_minutes", value).map(|m| filter.max_minutes = Some(m))
+            }
+            ("q", _) => search_words(value).map(|words| filter.text = words),
+            ("since", _) => date("since", value).map(|d| filter.since = Some(d)),
+            ("until", _) => date("until", value).map(|d| filter.until = Some(d)),
+            ("limit", _) => FeedLimit::parse(value).map(|l| self.query.limit = l),
+            ("cursor", _) => value.parse().map(|c| self.query.after = Some(c)),
+            ("include_deleted", Listing::Admin) => {
+                boolean("include_deleted", value).map(|b| self.query.include_deleted = b)
+            }
+            _ => Err(FieldError::new(
+                key,
+                format!(
+                    "is not a parameter here (use {}, limit)",
+                    FILTER_KEYS.join(", ")
+                ),
+            )),
+        }
+    }
+}
+
+/// One error per parameter whose value is not UTF-8 once percent-decoded.
+/// form_urlencoded decodes invalid UTF-8 to U+FFFD, which would silently search for
+/// something else: such a parameter is refused instead.
+fn undecodable_parameters(query_string: &str) -> Vec<FieldError> {
+    let mut errors = Vec::new();
+    for raw in query_string.split('&') {
+        let (key, value) = raw.split_once('=').unwrap_or((raw, ""));
+        let value = value.replace('+', " ");
+        if percent_encoding::percent_decode_str(&value)
+            .decode_utf8()
+            .is_err()
+        {
+            let key = percent_encoding::percent_decode_str(key).decode_utf8_lossy();
+            errors.push(FieldError::new(
+                key,
+                "is not valid UTF-8 once percent-decoded",
+            ));
+        }
+    }
+    errors
+}
+
+/// The problems only the whole filter shows: bounds that cross.
+fn range_errors(filter: &ArticleFilter) -> Vec<FieldError> {
+    let mut errors = Vec::new();
+    if let (Some(min), Some(max)) = (filter.min_minutes, filter.max_minutes)
+        && min > max
+    {
+        errors.push(FieldError::new(
+            "min_minutes",
+            "must not be more than max_minutes",
+        ));
+    }
+    if let (Some(since), Some(until)) = (filter.since, filter.until)
+        && since >= until
+    {
+        errors.push(FieldError::new("since", "must be before until"));
+    }
+    errors
+}
+
+/// The non-blank items of a comma-separated list, trimmed.
+fn list_items(value: &str) -> impl Iterator<Item = &str> {
+    value.split(',').map(str::trim).filter(|v| !v.is_empty())
+}
+
+fn add_levels(levels: &mut BTreeSet<Level>, value: &str) -> Result<(), FieldError> {
+    list_items(value).try_for_each(|v| {
+        let level = v
+            .parse::<Level>()
+            .map_err(|e| FieldError::new("level", e.to_string()))?;
+        levels.insert(level);
+        Ok(())
+    })
+}
+
+fn add_authors(authors: &mut BTreeSet<AuthorSlug>, value: &str) -> Result<(), FieldError> {
+    list_items(value).try_for_each(|v| {
+        let slug = AuthorSlug::parse(&v.to_ascii_lowercase())
+            .map_err(|_| FieldError::new("author", format!("'{v}' is not an author slug")))?;
+        authors.insert(slug);
+        Ok(())
+    })
+}
+
+fn add_sources(sources: &mut BTreeSet<String>, value: &str) -> Result<(), FieldError> {
+    source_names(value).into_iter().try_for_each(|v| {
+        if v.chars().count() > 200 {
+            return Err(FieldError::new(
+                "source",
+                "names at most 200 characters long",
+            ));
+        }
+        sources.insert(v.to_lowercase());
+        Ok(())
+    })
+}
+
+/// The words of `q` with spaces collapsed; `None` when there are none.
+fn search_words(value: &str) -> Result<Option<String>, FieldError> {
+    let words = value.split_whitespace().collect::<Vec<_>>().join(" ");
+    if words.chars().count() > 200 {
+        Err(FieldError::new("q", "must be at most 200 characters"))
+    } else {
+        Ok(Some(words).filter(|w| !w.is_empty()))
     }
 }
 
@@ -511,6 +577,18 @@ mod tests {
                 Listing::Admin
             )
             .is_ok()
+        );
+    }
+
+    #[test]
+    fn problems_from_every_stage_are_reported_together() {
+        // Undecoded bytes, single parameters and crossed bounds are checked apart.
+        assert_eq!(
+            fields(
+                "q=%FF&limit=5&limit=6&colour=red&colour=red&min_minutes=10&max_minutes=5",
+                Listing::Feed
+            ),
+            ["q", "limit", "colour", "min_minutes"]
         );
     }
 
