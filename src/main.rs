@@ -14,7 +14,7 @@ async fn main() -> ExitCode {
         }
     };
     let cli = Cli::parse_from(args);
-    engfeed::telemetry::init(cli.log_format);
+    let _log_writer = engfeed::telemetry::init(cli.log_format);
     match cli.run().await {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {

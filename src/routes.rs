@@ -6,7 +6,7 @@ use actix_web::http::header;
 use actix_web::{FromRequest, HttpRequest, HttpResponse, Resource, Responder, web};
 
 use crate::error::AppError;
-use crate::handlers::observability::RouteLabel;
+use crate::handlers::observability::RouteMetrics;
 use crate::handlers::{api, directory, feeds, health, observability, pages};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -62,7 +62,7 @@ where
     F::Output: Responder + 'static,
 {
     web::resource(path)
-        .app_data(RouteLabel(path))
+        .app_data(RouteMetrics::new(path))
         .route(web::get().to(handler.clone()))
         .route(web::head().to(handler))
 }

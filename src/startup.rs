@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use actix_web::dev::Server;
 use actix_web::http::header;
-use actix_web::middleware::{DefaultHeaders, ErrorHandlers, Logger, from_fn};
+use actix_web::middleware::{DefaultHeaders, ErrorHandlers, from_fn};
 use actix_web::{App, HttpServer, web};
 use anyhow::Context;
 
@@ -21,7 +21,6 @@ use crate::handlers::failed_logins::FailedLogins;
 use crate::handlers::observability;
 use crate::handlers::state::AppState;
 use crate::websub::Publisher;
-use tracing_actix_web::TracingLogger;
 
 pub struct Application {
     port: u16,
@@ -120,7 +119,8 @@ fn app_state(settings: &Settings, site: Site) -> anyhow::Result<AppState> {
 }
 
 /// The HTTP server on `listener`, its middleware outermost first as a request meets it
-/// last: tracing span, access log, metrics, common headers, problem bodies, header limits.
+/// last: request id, span, access log and metrics; common headers; problem bodies; header
+/// limits.
 fn http_server(
     state: web::Data<AppState>,
     settings: &Settings,
@@ -132,8 +132,6 @@ fn http_server(
             .wrap(ErrorHandlers::new().default_handler(crate::error::problem_for_bare_errors))
             .wrap(DefaultHeaders::new().add((header::X_CONTENT_TYPE_OPTIONS, "nosniff")))
             .wrap(from_fn(observability::record))
-            .wrap(Logger::new(r#"%a "%r" %s %b %Dms %{x-request-id}o"#))
-            .wrap(TracingLogger::default())
             .app_data(state.clone())
             .configure(crate::routes::configure)
     })

@@ -4,6 +4,7 @@ use std::io::IsTerminal;
 use std::sync::OnceLock;
 
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
+use tracing_appender::non_blocking::WorkerGuard;
 use tracing_subscriber::EnvFilter;
 
 /// How log lines are written.
@@ -16,13 +17,20 @@ pub enum LogFormat {
     Json,
 }
 
-/// Logs to stderr, filtered by `RUST_LOG` (default `info`). actix's request log goes
-/// through the `log` bridge, one line per request.
-pub fn init(format: LogFormat) {
+/// Logs to stderr, filtered by `RUST_LOG` (default `info`): one line per request (target
+/// `engfeed::access`) and whatever else happens. Lines are written by a background thread
+/// through a buffer, not by the worker that serves the request; when the buffer is full
+/// the workers wait rather than drop lines. Keep the guard until the process ends: it
+/// writes what is still buffered when dropped.
+pub fn init(format: LogFormat) -> WorkerGuard {
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    let (writer, guard) = tracing_appender::non_blocking::NonBlockingBuilder::default()
+        .lossy(false)
+        .thread_name("engfeed-log")
+        .finish(std::io::stderr());
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr);
+        .with_writer(writer);
     // A second call (tests) keeps the first subscriber. Colours only at a terminal.
     let _ = match format {
         LogFormat::Text => builder
@@ -30,6 +38,7 @@ pub fn init(format: LogFormat) {
             .try_init(),
         LogFormat::Json => builder.json().with_current_span(true).try_init(),
     };
+    guard
 }
 
 /// Seconds: from a cache hit (well under a millisecond) to a slow database (seconds).

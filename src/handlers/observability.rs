@@ -1,51 +1,126 @@
-//! Per-request metrics and the request id header, and the `/metrics` endpoint.
+//! Per request: an id, the access log line, the metrics; and the `/metrics` endpoint.
+//!
+//! This is every request's fixed cost, so it is kept small: the id is a counter, not a
+//! random draw; the log line is one event, written by a background thread; the metric
+//! handles are looked up once per route and kept.
 
+use std::cell::RefCell;
+use std::sync::OnceLock;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 
-use actix_web::body::MessageBody;
+use actix_web::body::{BodySize, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::middleware::Next;
 use actix_web::{HttpMessage, HttpResponse};
-use tracing_actix_web::RequestId;
+use metrics::{Counter, Histogram};
+use tracing::Instrument;
+use uuid::Uuid;
 
 use super::State;
 
 pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
-/// Counts each request by route template and status, times it, and returns the request id
-/// that tags its log lines (set by `TracingLogger`, which wraps this).
+/// The id of a request: in its `X-Request-Id` response header, its span and its access
+/// log line.
+#[derive(Debug, Clone, Copy)]
+pub struct RequestId(pub Uuid);
+
+/// A UUID (v4 layout) made of this process's random 64 bits and a counter: unique without
+/// a random draw per request.
+fn next_request_id() -> Uuid {
+    static PROCESS: OnceLock<u64> = OnceLock::new();
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let process = *PROCESS.get_or_init(|| Uuid::new_v4().as_u64_pair().0);
+    let count = COUNTER.fetch_add(1, Ordering::Relaxed);
+    let mut bytes = [0u8; 16];
+    bytes[..8].copy_from_slice(&process.to_be_bytes());
+    bytes[8..].copy_from_slice(&count.to_be_bytes());
+    uuid::Builder::from_random_bytes(bytes).into_uuid()
+}
+
+/// Gives the request an id and a span, then logs it (one line, target `engfeed::access`),
+/// counts it by route, method and status, and times it.
 pub async fn record(
     req: ServiceRequest,
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
     let started = Instant::now();
+    let id = next_request_id();
+    req.extensions_mut().insert(RequestId(id));
     let method = method_label(req.method());
-    let request_id = req.extensions().get::<RequestId>().map(ToString::to_string);
-    let mut response = next.call(req).await?;
-    let RouteLabel(route) = *response
-        .request()
-        .app_data::<RouteLabel>()
-        .unwrap_or(&NO_ROUTE);
-    let status = status_label(response.status().as_u16());
-    metrics::counter!("engfeed_http_requests_total", "method" => method, "route" => route, "status" => status)
-        .increment(1);
-    metrics::histogram!("engfeed_http_request_duration_seconds", "route" => route)
-        .record(started.elapsed().as_secs_f64());
-    if let Some(value) = request_id.and_then(|id| HeaderValue::from_str(&id).ok()) {
+    let client = req.peer_addr();
+    let span = tracing::info_span!("request", request_id = %id);
+    let mut response = next.call(req).instrument(span).await?;
+    let elapsed = started.elapsed();
+    let status = response.status().as_u16();
+    let bytes = match response.response().body().size() {
+        BodySize::Sized(n) => n,
+        BodySize::None | BodySize::Stream => 0,
+    };
+    tracing::info!(
+        target: "engfeed::access",
+        client = %client.map_or_else(|| "-".to_owned(), |a| a.ip().to_string()),
+        method,
+        uri = %response.request().uri(),
+        status,
+        bytes,
+        micros = elapsed.as_micros() as u64,
+        request_id = %id,
+    );
+    match response.request().app_data::<RouteMetrics>() {
+        Some(route) => route.record(method, status, elapsed),
+        None => NO_ROUTE.with(|route| route.record(method, status, elapsed)),
+    }
+    let mut buffer = Uuid::encode_buffer();
+    if let Ok(value) = HeaderValue::from_str(id.hyphenated().encode_lower(&mut buffer)) {
         response.headers_mut().insert(REQUEST_ID, value);
     }
     Ok(response)
 }
 
-/// A route's name in metrics, given once per route by the route table
-/// (`crate::routes`) as resource data: one series per route however many authors there
-/// are, found after routing without matching the path again.
-#[derive(Debug, Clone, Copy)]
-pub struct RouteLabel(pub &'static str);
+/// A route's metrics, given once per route by the route table (`crate::routes`) as
+/// resource data: one series per route however many authors there are, found after
+/// routing without matching the path again, and handles kept rather than looked up by
+/// name and labels on every request.
+pub struct RouteMetrics {
+    label: &'static str,
+    duration: Histogram,
+    /// Per method and status, made on first use; a handful per route.
+    requests: RefCell<Vec<(&'static str, u16, Counter)>>,
+}
 
-/// Requests no route took (404s of the default service) share one series.
-const NO_ROUTE: RouteLabel = RouteLabel("other");
+thread_local! {
+    /// Requests no route took (404s of the default service) share one series.
+    static NO_ROUTE: RouteMetrics = RouteMetrics::new("other");
+}
+
+impl RouteMetrics {
+    pub fn new(label: &'static str) -> Self {
+        Self {
+            label,
+            duration: metrics::histogram!("engfeed_http_request_duration_seconds", "route" => label),
+            requests: RefCell::new(Vec::new()),
+        }
+    }
+
+    fn record(&self, method: &'static str, status: u16, elapsed: std::time::Duration) {
+        self.duration.record(elapsed.as_secs_f64());
+        let mut requests = self.requests.borrow_mut();
+        if let Some((_, _, counter)) = requests
+            .iter()
+            .find(|(m, s, _)| *s == status && *m == method)
+        {
+            counter.increment(1);
+            return;
+        }
+        let counter = metrics::counter!("engfeed_http_requests_total",
+            "method" => method, "route" => self.label, "status" => status_label(status));
+        counter.increment(1);
+        requests.push((method, status, counter));
+    }
+}
 
 fn method_label(method: &actix_web::http::Method) -> &'static str {
     match method.as_str() {

@@ -12,7 +12,7 @@ pub mod openapi;
 use actix_web::middleware::from_fn;
 use actix_web::web;
 
-use super::observability::RouteLabel;
+use super::observability::RouteMetrics;
 
 /// JSON bodies other than catalogues: 1 MiB.
 const BODY_LIMIT: usize = 1024 * 1024;
@@ -27,7 +27,7 @@ pub fn scope() -> actix_web::Scope<
     >,
 > {
     web::scope("/api/v1")
-        .app_data(RouteLabel("/api/v1"))
+        .app_data(RouteMetrics::new("/api/v1"))
         .wrap(from_fn(auth::require_token))
         .app_data(web::PayloadConfig::new(BODY_LIMIT))
         // One resource per path, so a method it does not take is a 405, not a 404.
