@@ -5,7 +5,7 @@ use chrono::DateTime;
 use crate::feed_parse::{
     atom, atom_link, atom_titles, json_feed, json_titles, rss, rss_self_link, rss_titles,
 };
-use crate::helpers::TestApp;
+use crate::helpers::{TestApp, assert_problem};
 use crate::seed::{self, SeedArticle, slug_of, titles};
 
 /// Every feed of the seed, in both formats, holds exactly the expected articles, newest first.
@@ -323,14 +323,7 @@ async fn a_bad_limit_is_a_400_naming_the_parameter() {
             "/authors/james-beswick/feed.rss",
         ] {
             let response = app.get(&format!("{path}?limit={limit}")).await;
-            assert_eq!(response.status(), 400, "{path}?limit={limit}");
-            assert_eq!(
-                response.headers()["content-type"],
-                "application/problem+json"
-            );
-            let problem: serde_json::Value = response.json().await.unwrap();
-            assert_eq!(problem["status"], 400);
-            assert_eq!(problem["errors"][0]["field"], "limit");
+            let problem = assert_problem(response, 400, Some("limit")).await;
             assert!(problem["detail"].as_str().unwrap().contains("1 to 200"));
         }
     }
@@ -351,12 +344,7 @@ async fn unknown_levels_authors_and_formats_are_404() {
         "/levels/advanced/feed.html",
     ] {
         let response = app.get(path).await;
-        assert_eq!(response.status(), 404, "{path}");
-        assert_eq!(
-            response.headers()["content-type"],
-            "application/problem+json"
-        );
-        let problem: serde_json::Value = response.json().await.unwrap();
+        let problem = assert_problem(response, 404, None).await;
         assert!(!problem["detail"].as_str().unwrap().is_empty());
     }
 }
