@@ -4,7 +4,7 @@ use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
 use crate::feed_parse::{atom, rss};
-use crate::helpers::TestApp;
+use crate::helpers::{TestApp, assert_problem, problem_fields};
 
 fn new_article() -> Value {
     json!({
@@ -185,11 +185,7 @@ async fn a_stale_if_match_is_412_and_changes_nothing() {
             .send()
             .await
             .unwrap();
-        assert_eq!(response.status(), 412, "{if_match}");
-        assert_eq!(
-            response.headers()["content-type"],
-            "application/problem+json"
-        );
+        assert_problem(response, 412, None).await;
         let stale_delete = app
             .api(Method::DELETE, &path, &token)
             .header("If-Match", if_match)
@@ -250,8 +246,7 @@ async fn an_idempotency_key_replays_the_first_response() {
     let mut other = new_article();
     other["title"] = json!("Something else");
     let reused = send(other.clone(), "create-1").await.unwrap();
-    assert_eq!(reused.status(), 422);
-    assert_eq!(reused.headers()["content-type"], "application/problem+json");
+    assert_problem(reused, 422, None).await;
     assert_eq!(
         app.db.count("SELECT count(*) AS count FROM articles").await,
         51
@@ -345,15 +340,11 @@ async fn listing_walks_every_article_once_with_filters() {
         .send()
         .await
         .unwrap();
-    assert_eq!(bad.status(), 400);
-    let problem: Value = bad.json().await.unwrap();
-    let fields: Vec<&str> = problem["errors"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["field"].as_str().unwrap())
-        .collect();
-    assert_eq!(fields, ["level", "code", "limit", "cursor"]);
+    let problem = assert_problem(bad, 400, None).await;
+    assert_eq!(
+        problem_fields(&problem),
+        ["level", "code", "limit", "cursor"]
+    );
 
     for nul in ["q=%00", "source=a%00b"] {
         let response = app

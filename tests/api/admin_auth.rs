@@ -1,6 +1,6 @@
 use reqwest::Method;
 
-use crate::helpers::TestApp;
+use crate::helpers::{TestApp, assert_problem};
 
 #[tokio::test]
 async fn every_api_route_needs_a_live_token() {
@@ -59,10 +59,7 @@ async fn every_api_route_needs_a_live_token() {
                 response.headers()["www-authenticate"],
                 r#"Bearer realm="engfeed""#
             );
-            assert_eq!(
-                response.headers()["content-type"],
-                "application/problem+json"
-            );
+            assert_problem(response, 401, None).await;
         }
     }
     assert_eq!(
@@ -91,8 +88,7 @@ async fn a_revoked_token_is_refused_and_feeds_stay_public() {
         .send()
         .await
         .unwrap();
-    assert_eq!(response.status(), 401);
-    let problem: serde_json::Value = response.json().await.unwrap();
+    let problem = assert_problem(response, 401, None).await;
     assert!(problem["detail"].as_str().unwrap().contains("revoked"));
     assert_eq!(app.get("/feed.atom").await.status(), 200);
     assert_eq!(app.get("/").await.status(), 200);
@@ -138,16 +134,9 @@ async fn repeated_wrong_tokens_from_one_address_are_slowed_down() {
             .send()
             .await
             .unwrap();
-        assert_eq!(
-            response.status(),
-            429,
-            "refused before the token is looked at"
-        );
+        // Refused before the token is looked at.
         assert_eq!(response.headers()["retry-after"], "60");
-        assert_eq!(
-            response.headers()["content-type"],
-            "application/problem+json"
-        );
+        assert_problem(response, 429, None).await;
     }
     // Feeds are not affected.
     assert_eq!(app.get("/feed.atom").await.status(), 200);

@@ -1,7 +1,7 @@
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use crate::helpers::TestApp;
+use crate::helpers::{TestApp, assert_problem, problem_fields};
 
 fn valid() -> Value {
     json!({"title": "T", "summary": "S", "level": "beginner", "source": "Stripe"})
@@ -64,15 +64,7 @@ async fn each_invalid_field_is_a_400_naming_it_and_writes_nothing() {
         let response = app
             .send_json(Method::POST, "/articles", &token, &body)
             .await;
-        assert_eq!(response.status(), 400, "{field}: {body}");
-        assert_eq!(
-            response.headers()["content-type"],
-            "application/problem+json"
-        );
-        let problem: Value = response.json().await.unwrap();
-        assert_eq!(problem["status"], 400);
-        assert_eq!(problem["errors"][0]["field"], field, "{problem}");
-        assert!(!problem["errors"][0]["message"].as_str().unwrap().is_empty());
+        assert_problem(response, 400, Some(field)).await;
     }
     assert_eq!(state(&app).await, before);
 }
@@ -90,8 +82,7 @@ async fn unreadable_requests_get_problem_details_too() {
         .send()
         .await
         .unwrap();
-    assert_eq!(malformed.status(), 400);
-    let problem: Value = malformed.json().await.unwrap();
+    let problem = assert_problem(malformed, 400, None).await;
     assert!(
         problem["detail"]
             .as_str()
@@ -115,19 +106,14 @@ async fn unreadable_requests_get_problem_details_too() {
         .send()
         .await
         .unwrap();
-    assert_eq!(huge.status(), 413);
-    assert_eq!(huge.headers()["content-type"], "application/problem+json");
+    assert_problem(huge, 413, None).await;
 
     let not_allowed = app
         .api(Method::PUT, "/articles", &token)
         .send()
         .await
         .unwrap();
-    assert_eq!(not_allowed.status(), 405);
-    assert_eq!(
-        not_allowed.headers()["content-type"],
-        "application/problem+json"
-    );
+    assert_problem(not_allowed, 405, None).await;
 
     let bad_id = app
         .api(Method::GET, "/articles/not-a-uuid", &token)
@@ -175,15 +161,8 @@ async fn a_patch_that_breaks_a_rule_changes_nothing() {
             &json!({"title": "fine", "level": "expert", "read_minutes": 0}),
         )
         .await;
-    assert_eq!(response.status(), 400);
-    let problem: Value = response.json().await.unwrap();
-    let fields: Vec<&str> = problem["errors"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["field"].as_str().unwrap())
-        .collect();
-    assert_eq!(fields, ["level", "read_minutes"]);
+    let problem = assert_problem(response, 400, None).await;
+    assert_eq!(problem_fields(&problem), ["level", "read_minutes"]);
     let after: Value = app
         .api(Method::GET, &path, &token)
         .send()

@@ -3,7 +3,7 @@
 use serde_json::Value;
 
 use crate::feed_parse::{atom, atom_link, rss, rss_self_link, rss_titles};
-use crate::helpers::{TestApp, seed_path};
+use crate::helpers::{TestApp, assert_problem, seed_path};
 
 fn seed() -> Vec<Value> {
     let text = std::fs::read_to_string(seed_path()).expect("seed file");
@@ -190,13 +190,7 @@ async fn invalid_or_unknown_parameters_are_400s_naming_them() {
             let response = app
                 .get(&format!("/levels/advanced/feed.{format}?{query}"))
                 .await;
-            assert_eq!(response.status(), 400, "{query}");
-            assert_eq!(
-                response.headers()["content-type"],
-                "application/problem+json"
-            );
-            let problem: Value = response.json().await.unwrap();
-            assert_eq!(problem["errors"][0]["field"], field, "{query}: {problem}");
+            assert_problem(response, 400, Some(field)).await;
         }
     }
 }

@@ -382,6 +382,48 @@ pub fn seed_path() -> String {
     format!("{}/seed/stripe-articles.json", env!("CARGO_MANIFEST_DIR"))
 }
 
+/// Checks that `response` is an RFC 9457 problem with this `status`: the status line,
+/// `Content-Type: application/problem+json` and the body's `status` member; with `field`,
+/// also that the first of its `errors` names that field, with a message. Returns the body
+/// for further checks. Failures name the URL and show the body.
+pub async fn assert_problem(
+    response: reqwest::Response,
+    status: u16,
+    field: Option<&str>,
+) -> serde_json::Value {
+    let url = response.url().to_string();
+    let answered = response.status();
+    let content_type = response.headers().get("content-type").cloned();
+    let body = response.text().await.expect("body");
+    assert_eq!(answered, status, "{url}: {body}");
+    assert_eq!(
+        content_type
+            .as_ref()
+            .map(|v| v.to_str().unwrap_or("(not ASCII)")),
+        Some("application/problem+json"),
+        "{url}: {body}"
+    );
+    let problem: serde_json::Value = serde_json::from_str(&body)
+        .unwrap_or_else(|e| panic!("{url}: the problem is not JSON ({e}): {body}"));
+    assert_eq!(problem["status"], status, "{url}: {problem}");
+    if let Some(field) = field {
+        assert_eq!(problem["errors"][0]["field"], field, "{url}: {problem}");
+        let message = problem["errors"][0]["message"].as_str().unwrap_or_default();
+        assert!(!message.is_empty(), "{url}: {problem}");
+    }
+    problem
+}
+
+/// The fields a problem's `errors` name, in order.
+pub fn problem_fields(problem: &serde_json::Value) -> Vec<&str> {
+    problem["errors"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no errors: {problem}"))
+        .iter()
+        .map(|e| e["field"].as_str().expect("field"))
+        .collect()
+}
+
 /// The header names a response's `Vary` lists (CORS adds `Origin` and its own).
 pub fn vary(response: &reqwest::Response) -> std::collections::BTreeSet<String> {
     response

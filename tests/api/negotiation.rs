@@ -2,7 +2,7 @@
 //! `Accept`, and a browser gets a preview page with subscribe instructions.
 
 use crate::feed_parse::{atom, json_feed, rss};
-use crate::helpers::{TestApp, vary};
+use crate::helpers::{TestApp, assert_problem, vary};
 
 const BROWSER: &str = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8";
 
@@ -149,8 +149,7 @@ async fn a_browser_gets_a_preview_page_with_subscribe_instructions() {
 async fn an_unacceptable_type_is_406_problem_json() {
     let app = TestApp::with_seed().await;
     let response = get_accepting(&app, "/feed", Some("image/png")).await;
-    assert_eq!(response.status(), 406);
-    assert!(header(&response, "content-type").starts_with("application/problem+json"));
+    assert_problem(response, 406, None).await;
     let head = app
         .client
         .head(app.url("/feed"))

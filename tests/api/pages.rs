@@ -1,7 +1,7 @@
 use std::collections::BTreeSet;
 
 use crate::feed_parse::atom;
-use crate::helpers::TestApp;
+use crate::helpers::{TestApp, assert_problem};
 
 #[tokio::test]
 async fn every_link_in_every_feed_resolves() {
@@ -60,11 +60,7 @@ async fn unknown_pages_are_404_problems() {
         "/levels/x",
     ] {
         let response = app.get(path).await;
-        assert_eq!(response.status(), 404, "{path}");
-        assert_eq!(
-            response.headers()["content-type"],
-            "application/problem+json"
-        );
+        assert_problem(response, 404, None).await;
     }
 }
 

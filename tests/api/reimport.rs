@@ -8,7 +8,7 @@ use reqwest::Method;
 use serde_json::{Value, json};
 
 use crate::feed_parse::{atom, rss};
-use crate::helpers::{TestApp, TestDatabase, seed_path};
+use crate::helpers::{TestApp, TestDatabase, assert_problem, seed_path};
 use crate::import::{engfeed, stdout};
 
 fn seed() -> Vec<Value> {
@@ -172,12 +172,7 @@ async fn a_bad_overwrite_flag_is_a_400_and_imports_nothing() {
         let response = app
             .send_json(Method::POST, &format!("/import{query}"), &token, &catalogue)
             .await;
-        assert_eq!(response.status(), 400, "{query}");
-        assert_eq!(
-            response.headers()["content-type"],
-            "application/problem+json",
-            "{query}"
-        );
+        assert_problem(response, 400, None).await;
     }
     let count = "SELECT count(*) AS count FROM articles WHERE title = 'Never imported'";
     assert_eq!(app.db.count(count).await, 0);
