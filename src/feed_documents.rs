@@ -12,13 +12,17 @@ use chrono::{DateTime, Utc};
 use crate::db::feed_page::{FeedPage, FeedReader, ReadFrom};
 use crate::domain::{ArticleQuery, FeedScope, Site};
 use crate::error::AppError;
-use crate::feed_cache::{FeedCache, RenderedFeed};
+use actix_web::http::header::{self, HeaderName, HeaderValue};
+
+use crate::feed_cache::{FeedCache, RenderedFeed, cache_control};
 use crate::feeds::{self, FeedContent, FeedContext, FeedFormat};
 
 pub struct FeedDocuments {
     reader: Arc<FeedReader>,
     cache: Arc<FeedCache>,
     site: Site,
+    /// Every feed's `Cache-Control` header, made once.
+    cache_control: HeaderValue,
 }
 
 impl FeedDocuments {
@@ -26,6 +30,7 @@ impl FeedDocuments {
         Self {
             reader,
             cache,
+            cache_control: cache_control(site.feed_max_age),
             site,
         }
     }
@@ -34,26 +39,35 @@ impl FeedDocuments {
         &self.site
     }
 
-    /// The document at the canonical `url` as of `now`: from the cache, else `render`ed
-    /// (once, however many ask at the same time).
+    /// The document at `path` (its canonical path and query, after the public URL) as of
+    /// `now`: from the cache, else `render`ed (once, however many ask at the same time).
     pub async fn cached<F>(
         &self,
-        url: &str,
+        path: &str,
         now: DateTime<Utc>,
         render: F,
     ) -> Result<Arc<RenderedFeed>, AppError>
     where
         F: Future<Output = Result<RenderedFeed, AppError>>,
     {
-        // Tombstones expire at midnight UTC, so the day is part of what the document shows.
+        self.cache
+            .get_or_render(self.key(path, now), render)
+            .await
+            .map_err(AppError::from_shared)
+    }
+
+    /// The document at `path` as of `now` if it is cached.
+    pub async fn hit(&self, path: &str, now: DateTime<Utc>) -> Option<Arc<RenderedFeed>> {
+        self.cache.get(&self.key(path, now)).await
+    }
+
+    /// Tombstones expire at midnight UTC, so the day is part of what a document shows.
+    fn key(&self, path: &str, now: DateTime<Utc>) -> String {
         let day = self
             .reader
             .tombstone_cutoff(now)
             .map_or(0, |c| c.timestamp());
-        self.cache
-            .get_or_render(format!("{url} {day}"), render)
-            .await
-            .map_err(AppError::from_shared)
+        format!("{path} {day}")
     }
 
     /// Loads and renders one document, bypassing the cache.
@@ -68,17 +82,61 @@ impl FeedDocuments {
         let mut page = self.load(scope, query, now, from).await?;
         let html_bytes = feeds::keep_within_content_budget(&mut page.articles);
         let last_modified = page.last_modified;
-        if html_bytes < RENDER_ON_WORKER_BYTES {
-            let body = render_page(format, &self.site, scope, query, &page)?;
-            return Ok(RenderedFeed::new(body, last_modified));
-        }
-        // Large documents take milliseconds to write: not on a worker serving others.
-        let (site, scope, query) = (self.site.clone(), scope.clone(), query.clone());
-        let body =
+        let headers = self.response_headers(scope, query, format);
+        let content_type = HeaderValue::from_static(format.content_type());
+        let body = if html_bytes < RENDER_ON_WORKER_BYTES {
+            render_page(format, &self.site, scope, query, &page)?
+        } else {
+            // Large documents take milliseconds to write: not on a worker serving others.
+            let (site, scope, query) = (self.site.clone(), scope.clone(), query.clone());
             tokio::task::spawn_blocking(move || render_page(format, &site, &scope, &query, &page))
                 .await
-                .map_err(|e| AppError::Internal(anyhow::anyhow!("rendering stopped: {e}")))??;
-        Ok(RenderedFeed::new(body, last_modified))
+                .map_err(|e| AppError::Internal(anyhow::anyhow!("rendering stopped: {e}")))??
+        };
+        Ok(RenderedFeed::new(body, last_modified).with_headers(content_type, headers))
+    }
+
+    /// What every response for the document carries, 200 or 304: its caching, and for the
+    /// documents the WebSub hub is told about, `Link` headers naming the hub and the topic
+    /// (WebSub 4). Other documents name no hub: it would never hear of their changes.
+    fn response_headers(
+        &self,
+        scope: &FeedScope,
+        query: &ArticleQuery,
+        format: FeedFormat,
+    ) -> Vec<(HeaderName, HeaderValue)> {
+        let mut headers = vec![
+            (header::CACHE_CONTROL, self.cache_control.clone()),
+            (header::VARY, HeaderValue::from_static("Accept-Encoding")),
+        ];
+        let announced = query.is_directory_page(*scope == FeedScope::All);
+        if let (Some(hub), true) = (&self.site.websub_hub, announced) {
+            let self_url = self.context(scope, query).self_url(format);
+            for link in [
+                format!("<{hub}>; rel=\"hub\""),
+                format!("<{self_url}>; rel=\"self\""),
+            ] {
+                if let Ok(value) = HeaderValue::from_str(&link) {
+                    headers.push((header::LINK, value));
+                }
+            }
+        }
+        headers
+    }
+
+    fn context<'a>(&'a self, scope: &'a FeedScope, query: &'a ArticleQuery) -> FeedContext<'a> {
+        FeedContext {
+            site: &self.site,
+            scope,
+            query,
+            next: None,
+        }
+    }
+
+    /// A document's canonical URL as the cache knows it: its path and query.
+    pub fn path_of<'u>(&self, url: &'u str) -> &'u str {
+        url.strip_prefix(self.site.public_url.as_str())
+            .unwrap_or(url)
     }
 
     /// The page's articles and, on the first page, the scope's recent deletions.

@@ -114,7 +114,6 @@ fn app_state(settings: &Settings, site: Site) -> anyhow::Result<AppState> {
         publisher,
         feeds: settings.feeds.clone(),
         failed_logins: FailedLogins::default(),
-        feed_cache_control: crate::handlers::cache_control(settings.feeds.max_age_seconds),
     })
 }
 

@@ -210,7 +210,9 @@ async fn render_hash(
         format,
     } = document;
     let render = documents.render(scope, query, *format, now, ReadFrom::Primary);
-    let feed = documents.cached(url, now, render).await?;
+    let feed = documents
+        .cached(documents.path_of(url), now, render)
+        .await?;
     Ok(feed.content_hash().to_owned())
 }
 

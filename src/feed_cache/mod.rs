@@ -1,7 +1,8 @@
 //! Rendered feeds, kept in memory until the catalogue changes.
 //!
 //! Each feed document (canonical URL, so one entry per filter, page and format) is rendered
-//! and compressed once (gzip, brotli, zstd) and then served from memory. Entries are keyed
+//! once and then served from memory; each content coding (gzip, brotli, zstd) is made the
+//! first time a client asks for it. Entries are keyed
 //! by the catalogue generation: a change anywhere (a local write, or a NOTIFY from another
 //! instance) moves the generation, so nothing rendered before it is served after it.
 //! Memory is bounded by bytes (moka, least recently used evicted first); concurrent misses
@@ -18,10 +19,13 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use moka::future::Cache;
 use moka::policy::EvictionPolicy;
 
-pub use representation::{Encoding, RenderedFeed};
+pub use representation::{Encoding, RenderedFeed, cache_control};
 
-/// Documents smaller than this are compressed on the worker thread.
-const COMPRESS_ON_WORKER_BYTES: usize = 256 * 1024;
+/// The hit counter's handle, looked up once.
+fn hits() -> &'static metrics::Counter {
+    static HITS: std::sync::OnceLock<metrics::Counter> = std::sync::OnceLock::new();
+    HITS.get_or_init(|| metrics::counter!("engfeed_feed_cache_hits_total"))
+}
 
 /// The rendered-feed cache, shared by every worker.
 pub struct FeedCache {
@@ -36,7 +40,7 @@ impl FeedCache {
             Cache::builder()
                 .max_capacity(max_bytes)
                 .weigher(|_key: &(u64, String), feed: &Arc<RenderedFeed>| {
-                    u32::try_from(feed.size()).unwrap_or(u32::MAX)
+                    u32::try_from(feed.weight()).unwrap_or(u32::MAX)
                 })
                 .eviction_policy(EvictionPolicy::lru())
                 .build()
@@ -74,33 +78,26 @@ impl FeedCache {
     where
         F: Future<Output = Result<RenderedFeed, E>>,
         E: Send + Sync + 'static,
-        E: From<std::io::Error>,
     {
         let Some(entries) = &self.entries else {
             return render.await.map(Arc::new).map_err(Arc::new);
         };
-        let key = (self.generation(), key);
-        if let Some(feed) = entries.get(&key).await {
-            metrics::counter!("engfeed_feed_cache_hits_total").increment(1);
+        if let Some(feed) = self.get(&key).await {
             return Ok(feed);
         }
         metrics::counter!("engfeed_feed_cache_misses_total").increment(1);
+        let key = (self.generation(), key);
         entries
-            .try_get_with(key, async {
-                let feed = Arc::new(render.await?);
-                if feed.identity().len() < COMPRESS_ON_WORKER_BYTES {
-                    feed.compress_all()?;
-                } else {
-                    // Brotli on a large document takes tens of milliseconds: not on a
-                    // worker serving others.
-                    let compressing = feed.clone();
-                    tokio::task::spawn_blocking(move || compressing.compress_all())
-                        .await
-                        .map_err(std::io::Error::other)??;
-                }
-                Ok(feed)
-            })
+            .try_get_with(key, async { Ok(Arc::new(render.await?)) })
             .await
+    }
+
+    /// The document cached under `key`, if there is one (counted as a hit).
+    pub async fn get(&self, key: &str) -> Option<Arc<RenderedFeed>> {
+        let entries = self.entries.as_ref()?;
+        let feed = entries.get(&(self.generation(), key.to_owned())).await?;
+        hits().increment(1);
+        Some(feed)
     }
 
     /// Bytes held now, after pending evictions.

@@ -2,11 +2,11 @@
 //! validators (`ETag`, `Last-Modified`) of conditional requests, made once per document.
 
 use std::io::Write;
-use std::sync::OnceLock;
 
-use actix_web::http::header::{EntityTag, HeaderValue, HttpDate};
+use actix_web::http::header::{EntityTag, HeaderName, HeaderValue, HttpDate};
 use actix_web::web::Bytes;
 use chrono::{DateTime, Utc};
+use once_cell::sync::OnceCell;
 use sha2::{Digest, Sha256};
 
 /// A content coding engfeed can send.
@@ -40,7 +40,7 @@ impl Encoding {
         }
     }
 
-    fn compress(self, bytes: &[u8]) -> std::io::Result<Vec<u8>> {
+    pub fn compress(self, bytes: &[u8]) -> std::io::Result<Vec<u8>> {
         match self {
             Encoding::Identity => Ok(bytes.to_vec()),
             Encoding::Gzip => {
@@ -68,7 +68,9 @@ impl Encoding {
 /// One feed document as served: its bytes in every encoding asked for so far, and the
 /// validators of conditional requests.
 pub struct RenderedFeed {
-    bodies: [OnceLock<Bytes>; 4],
+    /// Identity from the start; each other coding made the first time a client asks for
+    /// it (once, however many ask at the same time).
+    bodies: [OnceCell<Bytes>; 4],
     /// Hex of the uncompressed bytes' hash: the ETag, less the encoding suffix.
     hash: String,
     /// The `ETag` header of each encoding, made once: a hit only copies it.
@@ -77,6 +79,11 @@ pub struct RenderedFeed {
     last_modified_header: HeaderValue,
     /// Whole seconds.
     pub last_modified: DateTime<Utc>,
+    /// `Content-Type`, sent with the body.
+    content_type: HeaderValue,
+    /// Sent with every response for this document, 200 or 304 (`Cache-Control`, `Vary`,
+    /// `Link`): made once, when the document is rendered.
+    headers: Vec<(HeaderName, HeaderValue)>,
 }
 
 impl RenderedFeed {
@@ -86,7 +93,7 @@ impl RenderedFeed {
             .iter()
             .map(|b| format!("{b:02x}"))
             .collect::<String>();
-        let bodies: [OnceLock<Bytes>; 4] = Default::default();
+        let bodies: [OnceCell<Bytes>; 4] = Default::default();
         let _ = bodies[Encoding::Identity.index()].set(Bytes::from(body));
         let etag_headers = Encoding::ALL.map(|encoding| {
             let tag = match encoding.content_coding() {
@@ -104,18 +111,46 @@ impl RenderedFeed {
             last_modified_header: HeaderValue::from_str(&date)
                 .unwrap_or_else(|_| HeaderValue::from_static("")),
             last_modified,
+            content_type: HeaderValue::from_static("application/octet-stream"),
+            headers: Vec::new(),
         }
     }
 
-    /// The body in `encoding`, compressed on first use.
+    /// The document's media type and the headers every response for it carries.
+    pub fn with_headers(
+        mut self,
+        content_type: HeaderValue,
+        headers: Vec<(HeaderName, HeaderValue)>,
+    ) -> Self {
+        self.content_type = content_type;
+        self.headers = headers;
+        self
+    }
+
+    pub fn content_type(&self) -> &HeaderValue {
+        &self.content_type
+    }
+
+    pub fn headers(&self) -> &[(HeaderName, HeaderValue)] {
+        &self.headers
+    }
+
+    /// Keeps `body` as the body in `encoding`, unless one was made meanwhile.
+    pub fn set_body(&self, encoding: Encoding, body: Vec<u8>) {
+        let _ = self.bodies[encoding.index()].set(Bytes::from(body));
+    }
+
+    /// Whether the body in `encoding` is made already.
+    pub fn has_body(&self, encoding: Encoding) -> bool {
+        self.bodies[encoding.index()].get().is_some()
+    }
+
+    /// The body in `encoding`, compressed on first use; a second caller meanwhile waits
+    /// for the first one's result rather than compressing again.
     pub fn body(&self, encoding: Encoding) -> std::io::Result<Bytes> {
-        if let Some(body) = self.bodies[encoding.index()].get() {
-            return Ok(body.clone());
-        }
-        let compressed = Bytes::from(encoding.compress(&self.identity())?);
-        Ok(self.bodies[encoding.index()]
-            .get_or_init(|| compressed)
-            .clone())
+        self.bodies[encoding.index()]
+            .get_or_try_init(|| encoding.compress(&self.identity()).map(Bytes::from))
+            .cloned()
     }
 
     pub(super) fn identity(&self) -> Bytes {
@@ -163,20 +198,18 @@ impl RenderedFeed {
         })
     }
 
-    /// Compresses every encoding now, so the entry's size is final before it is weighed.
-    pub(super) fn compress_all(&self) -> std::io::Result<()> {
-        for encoding in Encoding::ALL {
-            self.body(encoding)?;
-        }
-        Ok(())
+    /// The bytes the entry may come to hold. The compressed codings are made after it is
+    /// weighed, so they are counted in advance as one more identity's worth: for XML and
+    /// JSON the three together come to less (each is 15-30% of the identity).
+    pub(super) fn weight(&self) -> usize {
+        2 * self.identity().len() + self.hash.len()
     }
+}
 
-    pub(super) fn size(&self) -> usize {
-        self.bodies
-            .iter()
-            .filter_map(OnceLock::get)
-            .map(Bytes::len)
-            .sum::<usize>()
-            + self.hash.len()
-    }
+/// Readers may keep a feed `max_age` seconds, use a stale one for a minute while they
+/// fetch it again, and for a day when engfeed cannot answer.
+pub fn cache_control(max_age: u32) -> HeaderValue {
+    let value =
+        format!("public, max-age={max_age}, stale-while-revalidate=60, stale-if-error=86400");
+    HeaderValue::from_str(&value).unwrap_or_else(|_| HeaderValue::from_static("public"))
 }

@@ -7,90 +7,92 @@ use actix_web::http::header::{
     self, AcceptEncoding, ContentEncoding, Header, HeaderValue, HttpDate, IfModifiedSince,
     IfNoneMatch,
 };
+use actix_web::web::Bytes;
 use actix_web::{HttpRequest, HttpResponse};
 use chrono::Utc;
 
 use crate::error::AppError;
 use crate::feed_cache::{Encoding, RenderedFeed};
 
-/// What a feed response says besides its body.
-pub struct FeedHeaders {
-    pub content_type: &'static str,
-    /// The `Cache-Control` value (see [`cache_control`]).
-    pub cache_control: HeaderValue,
-    /// `Link` header values (WebSub `hub` and `self`).
-    pub links: Vec<String>,
-    /// The canonical URL, for a response at a negotiated URL.
-    pub content_location: Option<String>,
-    /// The response also varies with `Accept` (negotiated URLs).
-    pub varies_on_accept: bool,
-}
-
 /// 200 with the body in the best encoding the client accepts, or 304 when its validators
 /// still match. `If-None-Match` wins over `If-Modified-Since`, as RFC 9110 13.2.2 orders.
-pub fn respond(
+/// `content_location` is set for a response at a negotiated URL: it names the canonical
+/// URL, and the response varies with `Accept` too.
+pub async fn respond(
     req: &HttpRequest,
     feed: &RenderedFeed,
-    headers: &FeedHeaders,
+    content_location: Option<&str>,
 ) -> Result<HttpResponse, AppError> {
     let encoding = negotiate_encoding(req);
-    let not_modified = if req.headers().contains_key(header::IF_NONE_MATCH) {
-        match IfNoneMatch::parse(req) {
-            Ok(IfNoneMatch::Any) => true,
-            Ok(IfNoneMatch::Items(tags)) => tags.iter().any(|tag| feed.matches(tag)),
-            Err(_) => false,
-        }
-    } else {
-        IfModifiedSince::parse(req)
-            .is_ok_and(|since| SystemTime::from(feed.last_modified) <= SystemTime::from(since.0))
-    };
+    let not_modified = is_not_modified(req, feed, encoding);
     let mut response = if not_modified {
         HttpResponse::NotModified()
     } else {
         HttpResponse::Ok()
     };
+    for (name, value) in feed.headers() {
+        response.append_header((name.clone(), value.clone()));
+    }
     response
         .insert_header((header::ETAG, feed.etag_header(encoding)))
-        .insert_header((header::LAST_MODIFIED, last_modified_value(feed)))
-        .insert_header((header::CACHE_CONTROL, headers.cache_control.clone()))
-        .insert_header((
-            header::VARY,
-            if headers.varies_on_accept {
-                "Accept, Accept-Encoding"
-            } else {
-                "Accept-Encoding"
-            },
-        ));
-    for link in &headers.links {
-        response.append_header((header::LINK, link.as_str()));
-    }
-    if let Some(location) = &headers.content_location {
-        response.insert_header((header::CONTENT_LOCATION, location.as_str()));
+        .insert_header((header::LAST_MODIFIED, last_modified_value(feed)));
+    if let Some(location) = content_location {
+        response
+            .insert_header((header::VARY, "Accept, Accept-Encoding"))
+            .insert_header((header::CONTENT_LOCATION, location));
     }
     if not_modified {
         return Ok(response.finish());
     }
-    response.content_type(headers.content_type);
+    response.insert_header((header::CONTENT_TYPE, feed.content_type().clone()));
     if let Some(coding) = encoding.content_coding() {
         response.insert_header((header::CONTENT_ENCODING, coding));
     }
-    let body = feed
-        .body(encoding)
-        .map_err(|e| AppError::Internal(anyhow::anyhow!("compressing a feed: {e}")))?;
-    Ok(response.body(body))
+    Ok(response.body(body(feed, encoding).await?))
 }
 
-/// Readers may keep a feed `max_age` seconds, use a stale one for a minute while they
-/// fetch it again, and for a day when engfeed cannot answer.
-pub fn cache_control(max_age: u32) -> HeaderValue {
-    let value =
-        format!("public, max-age={max_age}, stale-while-revalidate=60, stale-if-error=86400");
-    HeaderValue::from_str(&value).unwrap_or_else(|_| HeaderValue::from_static("public"))
+/// Documents larger than this are compressed off the worker the first time a coding is
+/// asked for: brotli takes tens of milliseconds on them.
+const COMPRESS_ON_WORKER_BYTES: usize = 256 * 1024;
+
+async fn body(feed: &RenderedFeed, encoding: Encoding) -> Result<Bytes, AppError> {
+    let failed = |e: std::io::Error| AppError::Internal(anyhow::anyhow!("compressing a feed: {e}"));
+    let identity_len = feed.body(Encoding::Identity).map_err(failed)?.len();
+    if feed.has_body(encoding) || identity_len < COMPRESS_ON_WORKER_BYTES {
+        return feed.body(encoding).map_err(failed);
+    }
+    let identity = feed.body(Encoding::Identity).map_err(failed)?;
+    let compressed = tokio::task::spawn_blocking(move || encoding.compress(&identity))
+        .await
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("compressing a feed stopped: {e}")))?
+        .map_err(failed)?;
+    feed.set_body(encoding, compressed);
+    feed.body(encoding).map_err(failed)
+}
+
+/// The validators still match. A client echoing the ETag it was sent (nearly all) is
+/// recognised without parsing the header.
+fn is_not_modified(req: &HttpRequest, feed: &RenderedFeed, encoding: Encoding) -> bool {
+    if let Some(raw) = req.headers().get(header::IF_NONE_MATCH) {
+        if *raw == feed.etag_header(encoding) {
+            return true;
+        }
+        return match IfNoneMatch::parse(req) {
+            Ok(IfNoneMatch::Any) => true,
+            Ok(IfNoneMatch::Items(tags)) => tags.iter().any(|tag| feed.matches(tag)),
+            Err(_) => false,
+        };
+    }
+    IfModifiedSince::parse(req)
+        .is_ok_and(|since| SystemTime::from(feed.last_modified) <= SystemTime::from(since.0))
 }
 
 /// The best supported coding the client accepts; identity when it accepts none of them
 /// (every client can read identity unless it refuses it outright, which no reader does).
 fn negotiate_encoding(req: &HttpRequest) -> Encoding {
+    if !req.headers().contains_key(header::ACCEPT_ENCODING) {
+        return Encoding::Identity;
+    }
     let Ok(accepted) = AcceptEncoding::parse(req) else {
         return Encoding::Identity;
     };

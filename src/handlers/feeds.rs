@@ -11,7 +11,7 @@ use actix_web::{HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
 
 use super::State;
-use super::conditional::{self, FeedHeaders};
+use super::conditional;
 use super::html::html;
 use super::negotiation::{self, Representation};
 use super::scope_path::ScopePath;
@@ -24,15 +24,30 @@ use crate::pages;
 
 /// Every feed route: the path names the scope, the query string narrows it
 /// (`/levels/advanced/feed.rss?code=true`), the extension or `Accept` picks the format.
-pub async fn feed(
+///
+/// A document already rendered is looked up by the request's own path and query before
+/// anything is parsed: only canonical URLs are ever cached, so a hit is one.
+pub async fn feed(state: State, req: HttpRequest) -> Result<HttpResponse, AppError> {
+    let now = Utc::now();
+    if req.match_info().get("ext").is_some()
+        && let Some(feed) = state.documents.hit(&path_and_query(&req), now).await
+    {
+        return conditional::respond(&req, &feed, None).await;
+    }
+    // Boxed: the slow path's state is large, and the hit path should not move it around.
+    Box::pin(render_or_redirect(state, req, now)).await
+}
+
+async fn render_or_redirect(
     state: State,
-    scope: ScopePath,
     req: HttpRequest,
+    now: DateTime<Utc>,
 ) -> Result<HttpResponse, AppError> {
+    let scope = ScopePath::from_path(&req)?;
     let query =
         ArticleQuery::parse(req.query_string(), Listing::Feed).map_err(AppError::Invalid)?;
     let Some(extension) = req.match_info().get("ext") else {
-        return negotiated(&state, scope, &query, &req).await;
+        return negotiated(&state, scope, &query, &req, now).await;
     };
     let format = parse_format(extension)?;
     if !scope.is_canonical() || req.query_string() != query.canonical_query() {
@@ -45,15 +60,12 @@ pub async fn feed(
             .insert_header((header::LOCATION, location))
             .finish());
     }
-    // The request is canonical, so its own path and query name the document.
-    let self_url = state
-        .site
-        .public_url
-        .join(&format!("{}{}", req.path(), query_suffix(&query)));
-    let announced = query.is_directory_page(scope.is_everything());
-    let feed = cached(&state, scope, &query, format, &self_url, Utc::now()).await?;
-    let headers = feed_headers(&state, format, self_url, false, announced);
-    conditional::respond(&req, &feed, &headers)
+    let document = Document {
+        path: path_and_query(&req),
+        format,
+    };
+    let feed = cached(&state, scope, &query, &document, now).await?;
+    conditional::respond(&req, &feed, None).await
 }
 
 /// `/feed` and friends: the format `Accept` prefers, or the preview page for browsers.
@@ -64,6 +76,7 @@ async fn negotiated(
     scope: ScopePath,
     query: &ArticleQuery,
     req: &HttpRequest,
+    now: DateTime<Utc>,
 ) -> Result<HttpResponse, AppError> {
     let accept = header::Accept::parse(req).ok();
     let representation = negotiation::choose(accept.as_ref()).ok_or_else(|| {
@@ -75,21 +88,22 @@ async fn negotiated(
     })?;
     let scope = scope.resolve(state).await?;
     let context = context(state, &scope, query);
-    let now = Utc::now();
     match representation {
         Representation::Feed(format) => {
             let self_url = context.self_url(format);
-            let announced = query.is_directory_page(scope == FeedScope::All);
+            let document = Document {
+                path: self_url
+                    .strip_prefix(state.site.public_url.as_str())
+                    .unwrap_or(&self_url)
+                    .to_owned(),
+                format,
+            };
             let known = ScopePath::Known {
                 scope: scope.clone(),
                 canonical: true,
             };
-            let feed = cached(state, known, query, format, &self_url, now).await?;
-            let headers = FeedHeaders {
-                content_location: Some(self_url.clone()),
-                ..feed_headers(state, format, self_url, true, announced)
-            };
-            conditional::respond(req, &feed, &headers)
+            let feed = cached(state, known, query, &document, now).await?;
+            conditional::respond(req, &feed, Some(&self_url)).await
         }
         Representation::Html => {
             let from = ReadFrom::ReplicaWhenCurrent;
@@ -116,58 +130,45 @@ fn context<'a>(state: &'a State, scope: &'a FeedScope, query: &'a ArticleQuery) 
     }
 }
 
-fn query_suffix(query: &ArticleQuery) -> String {
-    match query.canonical_query() {
-        q if q.is_empty() => String::new(),
-        q => format!("?{q}"),
+/// The request's path and query string, as the document cache knows it.
+fn path_and_query(req: &HttpRequest) -> String {
+    match req.query_string() {
+        "" => req.path().to_owned(),
+        query => format!("{}?{query}", req.path()),
     }
 }
 
-/// The feed document at `url` (canonical) from the cache, else loaded and rendered (once,
-/// however many ask at the same time). A hit resolves nothing, not even the author.
+/// A canonical feed document: where it lives (path and query, after the public URL) and
+/// its format.
+struct Document {
+    path: String,
+    format: FeedFormat,
+}
+
+/// The document from the cache, else loaded and rendered (once, however many ask at the
+/// same time). A hit resolves nothing, not even the author.
 async fn cached(
     state: &State,
     scope: ScopePath,
     query: &ArticleQuery,
-    format: FeedFormat,
-    url: &str,
+    document: &Document,
     now: DateTime<Utc>,
 ) -> Result<Arc<RenderedFeed>, AppError> {
     let documents = &state.documents;
     documents
-        .cached(url, now, async {
+        .cached(&document.path, now, async {
             let scope = scope.resolve(state).await?;
             documents
-                .render(&scope, query, format, now, ReadFrom::ReplicaWhenCurrent)
+                .render(
+                    &scope,
+                    query,
+                    document.format,
+                    now,
+                    ReadFrom::ReplicaWhenCurrent,
+                )
                 .await
         })
         .await
-}
-
-/// Status line aside, what every feed response carries: its media type, its caching, and
-/// for the documents the WebSub hub is told about, `Link` headers naming the hub and the
-/// topic (WebSub 4). Other documents name no hub: it would never hear of their changes.
-fn feed_headers(
-    state: &State,
-    format: FeedFormat,
-    self_url: String,
-    negotiated: bool,
-    announced: bool,
-) -> FeedHeaders {
-    let links = match (&state.site.websub_hub, announced) {
-        (Some(hub), true) => vec![
-            format!("<{hub}>; rel=\"hub\""),
-            format!("<{self_url}>; rel=\"self\""),
-        ],
-        _ => Vec::new(),
-    };
-    FeedHeaders {
-        content_type: format.content_type(),
-        cache_control: state.feed_cache_control.clone(),
-        links,
-        content_location: None,
-        varies_on_accept: negotiated,
-    }
 }
 
 fn parse_format(extension: &str) -> Result<FeedFormat, AppError> {

@@ -4,7 +4,6 @@
 pub mod api;
 mod conditional;
 
-pub use conditional::cache_control;
 pub mod directory;
 pub mod failed_logins;
 pub mod feeds;

@@ -54,7 +54,7 @@ impl ScopePath {
         }
     }
 
-    fn from_path(req: &HttpRequest) -> Result<Self, AppError> {
+    pub fn from_path(req: &HttpRequest) -> Result<Self, AppError> {
         let path = req.match_info();
         if let Some(written) = path.get("level") {
             let level: Level = written

@@ -19,8 +19,6 @@ pub struct AppState {
     pub feeds: FeedOptions,
     /// Announces changed feeds to the WebSub hub, if there is one.
     pub publisher: Publisher,
-    /// Every feed's `Cache-Control` header, made once.
-    pub feed_cache_control: actix_web::http::header::HeaderValue,
     /// Slows down clients that keep presenting bad tokens.
     pub failed_logins: FailedLogins,
 }
