@@ -12,29 +12,50 @@ use crate::handlers::{api, directory, feeds, health, observability, pages};
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.app_data(web::QueryConfig::default().error_handler(|e, _| bad_request(e.to_string())))
         .app_data(web::PathConfig::default().error_handler(|e, _| bad_request(e.to_string())))
-        .service(readable("/healthz", health::healthz))
-        .service(readable("/readyz", health::readyz))
-        .service(readable("/metrics", observability::metrics))
-        .service(readable("/", pages::index))
-        .service(feed("/feed", feeds::feed))
-        .service(feed("/feed.{ext}", feeds::feed))
-        .service(feed("/feeds.json", directory::feeds_json))
-        .service(feed("/feeds.opml", directory::feeds_opml))
-        .service(readable("/levels/{level}", pages::listing))
-        .service(feed("/levels/{level}/feed", feeds::feed))
-        .service(feed("/levels/{level}/feed.{ext}", feeds::feed))
-        .service(readable("/authors/{slug}", pages::listing))
-        .service(feed("/authors/{slug}/feed", feeds::feed))
-        .service(feed("/authors/{slug}/feed.{ext}", feeds::feed))
-        .service(readable("/articles/{id}", pages::article))
-        .service(readable(crate::feeds::EXTENSION_DOC_PATH, pages::namespace))
+        // Feeds first, as they are most of the traffic; the author and level routes in
+        // scopes, so that a request is matched against a static prefix before any
+        // pattern's regex runs.
+        .service(feed("/feed.{ext}", "/feed.{ext}", feeds::feed))
+        .service(
+            web::scope("/authors")
+                .service(feed(
+                    "/{slug}/feed.{ext}",
+                    "/authors/{slug}/feed.{ext}",
+                    feeds::feed,
+                ))
+                .service(feed("/{slug}/feed", "/authors/{slug}/feed", feeds::feed))
+                .service(readable("/{slug}", "/authors/{slug}", pages::listing)),
+        )
+        .service(
+            web::scope("/levels")
+                .service(feed(
+                    "/{level}/feed.{ext}",
+                    "/levels/{level}/feed.{ext}",
+                    feeds::feed,
+                ))
+                .service(feed("/{level}/feed", "/levels/{level}/feed", feeds::feed))
+                .service(readable("/{level}", "/levels/{level}", pages::listing)),
+        )
+        .service(feed("/feed", "/feed", feeds::feed))
+        .service(feed("/feeds.json", "/feeds.json", directory::feeds_json))
+        .service(feed("/feeds.opml", "/feeds.opml", directory::feeds_opml))
+        .service(readable("/", "/", pages::index))
+        .service(readable("/healthz", "/healthz", health::healthz))
+        .service(readable("/readyz", "/readyz", health::readyz))
+        .service(readable("/metrics", "/metrics", observability::metrics))
+        .service(readable("/articles/{id}", "/articles/{id}", pages::article))
+        .service(readable(
+            crate::feeds::EXTENSION_DOC_PATH,
+            crate::feeds::EXTENSION_DOC_PATH,
+            pages::namespace,
+        ))
         .service(api::scope())
         .default_service(web::to(not_found));
 }
 
 /// A feed (or feed list): readable like any page, and by scripts on any web origin (CORS),
 /// conditional requests included.
-fn feed<F, Args>(path: &'static str, handler: F) -> impl HttpServiceFactory
+fn feed<F, Args>(path: &str, label: &'static str, handler: F) -> impl HttpServiceFactory
 where
     F: Handler<Args> + Clone,
     Args: FromRequest + 'static,
@@ -50,19 +71,20 @@ where
         ])
         .expose_headers([header::ETAG, header::LAST_MODIFIED, header::LINK])
         .max_age(86_400);
-    readable(path, handler).wrap(cors)
+    readable(path, label, handler).wrap(cors)
 }
 
-/// A resource answering GET and HEAD with the same handler, its path its metrics label; actix's `web::get()` alone
+/// A resource answering GET and HEAD with the same handler, `label` (its template in full)
+/// naming it in metrics; actix's `web::get()` alone
 /// leaves HEAD unanswered. actix sends no body for HEAD but keeps the headers.
-fn readable<F, Args>(path: &'static str, handler: F) -> Resource
+fn readable<F, Args>(path: &str, label: &'static str, handler: F) -> Resource
 where
     F: Handler<Args> + Clone,
     Args: FromRequest + 'static,
     F::Output: Responder + 'static,
 {
     web::resource(path)
-        .app_data(RouteMetrics::new(path))
+        .app_data(RouteMetrics::new(label))
         .route(web::get().to(handler.clone()))
         .route(web::head().to(handler))
 }

@@ -29,6 +29,7 @@
 #
 # Optional, set by the caller before start_throwaway_server / throwaway_serve:
 #   throwaway_serve_flags=(--websub-hub URL ...)  extra flags for `engfeed serve`
+#   throwaway_serve_wrapper=(taskset -c 0)        a command that runs `engfeed serve`
 #   throwaway_cleanup_hook() { ...; }              called on exit with the exit status as $1,
 #                                                  after the server is stopped and the
 #                                                  database dropped, before the cluster
@@ -174,7 +175,11 @@ throwaway_serve() {
     export ENGFEED_BIND=127.0.0.1:$port
     export ENGFEED_PUBLIC_URL=http://127.0.0.1:$port
     say "engfeed serve${serve_flags[*]:+ ${serve_flags[*]}} on $ENGFEED_BIND (log: $workdir/server.log)"
-    RUST_LOG=${RUST_LOG:-warn} "$bin" serve "${serve_flags[@]}" >"$workdir/server.log" 2>&1 </dev/null &
+    local -a wrapper=()
+    if declare -p throwaway_serve_wrapper >/dev/null 2>&1; then
+        wrapper=("${throwaway_serve_wrapper[@]}")
+    fi
+    RUST_LOG=${RUST_LOG:-warn} "${wrapper[@]}" "$bin" serve "${serve_flags[@]}" >"$workdir/server.log" 2>&1 </dev/null &
     server_pid=$!
     deadline=$((SECONDS + 30))
     until curl -fsS --max-time 2 -o /dev/null "$ENGFEED_PUBLIC_URL/readyz" 2>/dev/null; do
