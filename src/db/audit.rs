@@ -8,9 +8,8 @@ use serde::Serialize;
 use uuid::Uuid;
 
 use super::Result;
-use super::import::ImportReport;
 use super::schema::audit_log;
-use crate::domain::{ArticleRecord, AuthorRef};
+use crate::domain::{ArticleRecord, AuthorRef, ImportReport};
 
 /// Who made a change: an API token, or `None` for the command line.
 pub type Actor = Option<i64>;

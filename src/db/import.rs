@@ -11,18 +11,8 @@ use uuid::Uuid;
 use super::authors;
 use super::models::{ArticleInsert, ArticleRow, values_of};
 use super::schema::articles;
+pub use crate::domain::ImportReport;
 use crate::domain::{ChangedFacets, Level, NewArticle};
-
-/// What an import did, article by article.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct ImportReport {
-    pub created: usize,
-    pub updated: usize,
-    pub unchanged: usize,
-    /// Changed in the catalogue, but edited through the admin API since the last import:
-    /// left as the editor left it.
-    pub kept_edited: usize,
-}
 
 /// What an import does with an article an editor changed since the last import.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]

@@ -6,8 +6,7 @@ use serde::{Deserialize, Deserializer, Serialize};
 use uuid::Uuid;
 
 use crate::db::authors::AuthorSummary;
-use crate::db::import::ImportReport;
-use crate::domain::{ArticleInput, ArticleRecord, AuthorRef, FeedScope, Site};
+use crate::domain::{ArticleInput, ArticleRecord, AuthorRef, FeedScope, ImportReport, Site};
 use crate::feeds::FeedFormat;
 use crate::import::LevelName;
 
