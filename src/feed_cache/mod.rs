@@ -51,10 +51,6 @@ impl FeedCache {
         }
     }
 
-    pub fn is_enabled(&self) -> bool {
-        self.entries.is_some()
-    }
-
     /// The catalogue changed: nothing rendered so far is served again.
     pub fn catalogue_changed(&self) {
         self.generation.fetch_add(1, Ordering::SeqCst);

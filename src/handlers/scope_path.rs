@@ -23,16 +23,6 @@ pub enum ScopePath {
 }
 
 impl ScopePath {
-    pub fn is_everything(&self) -> bool {
-        matches!(
-            self,
-            ScopePath::Known {
-                scope: FeedScope::All,
-                ..
-            }
-        )
-    }
-
     pub fn is_canonical(&self) -> bool {
         match self {
             ScopePath::Known { canonical, .. } => *canonical,
