@@ -10,7 +10,7 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 
 use crate::db::feed_page::{FeedPage, FeedReader, ReadFrom};
-use crate::domain::{ArticleQuery, FeedScope, Site};
+use crate::domain::{ArticleQuery, AuthorRef, AuthorSlug, FeedScope, Site};
 use crate::error::AppError;
 use actix_web::http::header::{self, HeaderName, HeaderValue};
 
@@ -137,6 +137,12 @@ impl FeedDocuments {
     pub fn path_of<'u>(&self, url: &'u str) -> &'u str {
         url.strip_prefix(self.site.public_url.as_str())
             .unwrap_or(url)
+    }
+
+    /// The author a feed URL names, read where feed pages are read (see
+    /// [`FeedReader::author`]).
+    pub async fn author(&self, slug: &AuthorSlug) -> Result<Option<AuthorRef>, AppError> {
+        Ok(self.reader.author(slug).await?)
     }
 
     /// The page's articles and, on the first page, the scope's recent deletions.

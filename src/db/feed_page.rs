@@ -8,7 +8,7 @@ use chrono::{DateTime, TimeDelta, Utc};
 use diesel_async::AsyncPgConnection;
 
 use super::{DbPool, Result, articles, site};
-use crate::domain::{Article, ArticleQuery, Cursor, FeedScope, Tombstone};
+use crate::domain::{Article, ArticleQuery, AuthorRef, AuthorSlug, Cursor, FeedScope, Tombstone};
 
 /// Tombstones per feed at most: the latest deletions are the ones readers still hold.
 const MAX_TOMBSTONES: i64 = 200;
@@ -94,6 +94,26 @@ impl FeedReader {
             page.last_modified = page.clock.max(start_of_day(now));
         }
         Ok(page)
+    }
+
+    /// The author a feed URL names: from the read replica when there is one (so author
+    /// feeds keep working while the primary is down), else, or when the replica does not
+    /// know the author yet or cannot answer, from the primary.
+    pub async fn author(&self, slug: &AuthorSlug) -> Result<Option<AuthorRef>> {
+        if let Some(replica) = &self.replica {
+            let found = match replica.get().await {
+                Ok(mut conn) => super::authors::find_by_slug(&mut conn, slug).await,
+                Err(error) => Err(error),
+            };
+            match found {
+                Ok(Some(author)) => return Ok(Some(author)),
+                Ok(None) => {}
+                Err(error) => {
+                    tracing::debug!(%error, "the read replica did not answer; asking the primary")
+                }
+            }
+        }
+        super::authors::find_by_slug(&mut *self.primary.get().await?, slug).await
     }
 
     /// Deletions at or after this time are shown: the retention in days, counted from the

@@ -5,9 +5,7 @@ use std::future::{Ready, ready};
 
 use actix_web::{FromRequest, HttpRequest, dev::Payload};
 
-use super::connection;
 use super::state::AppState;
-use crate::db;
 use crate::domain::{AuthorSlug, FeedScope, Level};
 use crate::error::AppError;
 
@@ -30,13 +28,15 @@ impl ScopePath {
         }
     }
 
-    /// The scope itself; for an author, one query (a 404 when there is no such author).
+    /// The scope itself; for an author, one query, on the read replica when there is one
+    /// (a 404 when there is no such author).
     pub async fn resolve(self, state: &AppState) -> Result<FeedScope, AppError> {
         match self {
             ScopePath::Known { scope, .. } => Ok(scope),
             ScopePath::Author(slug) => {
-                let mut conn = connection(state).await?;
-                let author = db::authors::find_by_slug(&mut conn, &slug)
+                let author = state
+                    .documents
+                    .author(&slug)
                     .await?
                     .ok_or_else(|| unknown_author(slug.as_ref()))?;
                 Ok(FeedScope::Author(author))

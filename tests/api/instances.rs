@@ -136,3 +136,51 @@ async fn feed_queries_go_to_the_read_replica_unless_it_is_behind() {
         "the primary's feed"
     );
 }
+
+#[tokio::test]
+async fn author_feeds_look_their_author_up_where_the_feed_is_read() {
+    let primary = TestApp::with_seed().await;
+    // The "replica" knows an author the primary does not, and none of the primary's.
+    let replica = TestDatabase::new().await;
+    replica
+        .run_script(
+            "INSERT INTO authors (name, slug) VALUES ('Replica Only', 'replica-only'); \
+             INSERT INTO articles (title, summary, level, source, includes_code, has_summary, \
+               published_at, updated_at, author_id) \
+             SELECT 'By the replica''s author', '', 'beginner', 'Acme', false, false, now(), \
+               now(), id FROM authors WHERE slug = 'replica-only';",
+        )
+        .await;
+    let primary_clock = primary
+        .db
+        .count("SELECT extract(epoch FROM catalogue_changed_at)::bigint AS count FROM site")
+        .await;
+    replica
+        .run_sql(&format!(
+            "UPDATE site SET catalogue_changed_at = to_timestamp({primary_clock})"
+        ))
+        .await;
+    let b = primary.another_instance(Some(replica.url.clone())).await;
+
+    // Found on the replica: the lookup did not need the primary.
+    assert_eq!(
+        titles(&primary, &b.url("/authors/replica-only/feed.atom")).await,
+        vec!["By the replica's author".to_owned()]
+    );
+    // Not on the replica yet: the primary is asked, and the author's feed is not a 404.
+    let response = primary
+        .client
+        .get(b.url("/authors/james-beswick/feed.atom"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    // On neither: 404.
+    let response = primary
+        .client
+        .get(b.url("/authors/nobody-at-all/feed.atom"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 404);
+}
