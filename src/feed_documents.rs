@@ -56,18 +56,30 @@ impl FeedDocuments {
             .map_err(AppError::from_shared)
     }
 
-    /// The document at `path` as of `now` if it is cached.
-    pub async fn hit(&self, path: &str, now: DateTime<Utc>) -> Option<Arc<RenderedFeed>> {
-        self.cache.get(&self.key(path, now)).await
+    /// The document at `path`, with `query` when it has one, as of `now` if it is cached.
+    pub async fn hit(
+        &self,
+        path: &str,
+        query: &str,
+        now: DateTime<Utc>,
+    ) -> Option<Arc<RenderedFeed>> {
+        let day = self.day(now);
+        let key = match query {
+            "" => format!("{path} {day}"),
+            query => format!("{path}?{query} {day}"),
+        };
+        self.cache.get(&key).await
     }
 
     /// Tombstones expire at midnight UTC, so the day is part of what a document shows.
     fn key(&self, path: &str, now: DateTime<Utc>) -> String {
-        let day = self
-            .reader
+        format!("{path} {}", self.day(now))
+    }
+
+    fn day(&self, now: DateTime<Utc>) -> i64 {
+        self.reader
             .tombstone_cutoff(now)
-            .map_or(0, |c| c.timestamp());
-        format!("{path} {day}")
+            .map_or(0, |c| c.timestamp())
     }
 
     /// Loads and renders one document, bypassing the cache.

@@ -30,7 +30,10 @@ use crate::pages;
 pub async fn feed(state: State, req: HttpRequest) -> Result<HttpResponse, AppError> {
     let now = Utc::now();
     if req.match_info().get("ext").is_some()
-        && let Some(feed) = state.documents.hit(&path_and_query(&req), now).await
+        && let Some(feed) = state
+            .documents
+            .hit(req.path(), req.query_string(), now)
+            .await
     {
         return conditional::respond(&req, &feed, None).await;
     }

@@ -61,7 +61,7 @@ pub async fn record(
     };
     tracing::info!(
         target: "engfeed::access",
-        client = %client.map_or_else(|| "-".to_owned(), |a| a.ip().to_string()),
+        client = %ClientAddress(client),
         method,
         uri = %response.request().uri(),
         status,
@@ -78,6 +78,19 @@ pub async fn record(
         response.headers_mut().insert(REQUEST_ID, value);
     }
     Ok(response)
+}
+
+/// The client's IP address in the access log, `-` when unknown; written without an
+/// intermediate String.
+struct ClientAddress(Option<std::net::SocketAddr>);
+
+impl std::fmt::Display for ClientAddress {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.0 {
+            Some(address) => address.ip().fmt(f),
+            None => f.write_str("-"),
+        }
+    }
 }
 
 /// A route's metrics, given once per route by the route table (`crate::routes`) as

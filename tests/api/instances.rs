@@ -19,6 +19,19 @@ async fn titles(app: &TestApp, url: &str) -> Vec<String> {
         .collect()
 }
 
+/// Gives the stand-in replica the primary's catalogue clock: it has seen every change so far.
+async fn caught_up(replica: &TestDatabase, primary: &TestApp) {
+    let clock = primary
+        .db
+        .count("SELECT extract(epoch FROM catalogue_changed_at)::bigint AS count FROM site")
+        .await;
+    replica
+        .run_sql(&format!(
+            "UPDATE site SET catalogue_changed_at = to_timestamp({clock})"
+        ))
+        .await;
+}
+
 /// Polls `url` until its first entry is `title`; returns how long that took.
 async fn wait_for_first_title(app: &TestApp, url: &str, title: &str, within: Duration) -> Duration {
     let start = Instant::now();
@@ -95,15 +108,7 @@ async fn feed_queries_go_to_the_read_replica_unless_it_is_behind() {
                  VALUES ('Only on the replica', '', 'beginner', 'Acme', false, false, now(), now())",
             )
         .await;
-    let primary_clock = primary
-        .db
-        .count("SELECT extract(epoch FROM catalogue_changed_at)::bigint AS count FROM site")
-        .await;
-    replica
-        .run_sql(&format!(
-            "UPDATE site SET catalogue_changed_at = to_timestamp({primary_clock})"
-        ))
-        .await;
+    caught_up(&replica, &primary).await;
     let b = primary.another_instance(Some(replica.url.clone())).await;
     assert_eq!(
         titles(&primary, &b.url("/feed.atom")).await,
@@ -151,15 +156,7 @@ async fn author_feeds_look_their_author_up_where_the_feed_is_read() {
                now(), id FROM authors WHERE slug = 'replica-only';",
         )
         .await;
-    let primary_clock = primary
-        .db
-        .count("SELECT extract(epoch FROM catalogue_changed_at)::bigint AS count FROM site")
-        .await;
-    replica
-        .run_sql(&format!(
-            "UPDATE site SET catalogue_changed_at = to_timestamp({primary_clock})"
-        ))
-        .await;
+    caught_up(&replica, &primary).await;
     let b = primary.another_instance(Some(replica.url.clone())).await;
 
     // Found on the replica: the lookup did not need the primary.
