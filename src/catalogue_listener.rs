@@ -1,8 +1,12 @@
 //! Keeps this instance's rendered feeds fresh: every change to the catalogue, made through
 //! any instance or straight into the database, is announced by PostgreSQL (see
-//! [`db::listen`]); the cache drops what it holds when one arrives, so a change made
-//! anywhere is served everywhere within the time a notification takes, with no polling
-//! per request.
+//! [`db::listen`]); the cache drops the feeds the change may show (all of them when the
+//! announcement does not say what changed), so a change made anywhere is served everywhere
+//! within the time a notification takes, with no polling per request.
+//!
+//! This instance hears its own writes too. The write's handler has already told the cache;
+//! the second telling costs a render of the touched feeds, and is what keeps a render read
+//! from a lagging replica before the announcement from being served after it.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -45,9 +49,12 @@ async fn listen(
     tracing::debug!("listening for catalogue changes");
     loop {
         match listener.next(PING_EVERY).await? {
-            CatalogueEvent::Changed(clock) => {
+            CatalogueEvent::Changed(clock, changed) => {
                 reader.saw_clock(clock);
-                cache.catalogue_changed();
+                match changed {
+                    Some(changed) => cache.articles_changed(&changed),
+                    None => cache.catalogue_changed(),
+                }
             }
             CatalogueEvent::ChangedAtSomeTime => cache.catalogue_changed(),
             CatalogueEvent::Quiet => {}

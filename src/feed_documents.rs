@@ -14,7 +14,7 @@ use crate::domain::{ArticleQuery, AuthorRef, AuthorSlug, FeedScope, Site};
 use crate::error::AppError;
 use actix_web::http::header::{self, HeaderName, HeaderValue};
 
-use crate::feed_cache::{FeedCache, RenderedFeed, cache_control};
+use crate::feed_cache::{FeedCache, RenderedFeed, Shows, cache_control};
 use crate::feeds::{self, FeedContent, FeedContext, FeedFormat};
 
 pub struct FeedDocuments {
@@ -105,7 +105,13 @@ impl FeedDocuments {
                 .await
                 .map_err(|e| AppError::Internal(anyhow::anyhow!("rendering stopped: {e}")))??
         };
-        Ok(RenderedFeed::new(body, last_modified).with_headers(content_type, headers))
+        let shows = Shows {
+            scope: scope.clone(),
+            filter: query.filter.clone(),
+        };
+        Ok(RenderedFeed::new(body, last_modified)
+            .with_headers(content_type, headers)
+            .showing(shows))
     }
 
     /// What every response for the document carries, 200 or 304: its caching, and for the

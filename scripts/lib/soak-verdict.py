@@ -3,7 +3,8 @@
     SOAK_TOKEN=TOKEN python3 soak-verdict.py --dir WORKDIR --base URL --seconds N \
         --connections C --out SOAK_OUT
 
-Reads, in WORKDIR: wrk.out (wrk's report), conditional.codes (one HTTP status a line),
+Reads, in WORKDIR: wrk-quiet.out (wrk's report of the reads without writes), wrk.out
+(wrk's report of the reads under writes), conditional.codes (one HTTP status a line),
 writes.codes ("create 201", "update 200", "delete 200", ...), created and deleted (article
 ids, one a line), rss (VmRSS samples in kB) and urls (the feed URLs wrk rotated over). Asks
 the admin API (GET /api/v1/articles/ID, token from $SOAK_TOKEN) for every created article.
@@ -113,6 +114,13 @@ def main():
         print("\n".join(lines(path("wrk.out"))), file=sys.stderr)
         failures += 1
 
+    # Reads under writes against reads alone: a figure for the table, not a check.
+    _, quiet_rate, _ = wrk_summary(lines(path("wrk-quiet.out")))
+    try:
+        under_writes = f"{float(rate) / float(quiet_rate):.2f}× the rate without writes ({quiet_rate}/s)"
+    except (ValueError, ZeroDivisionError):
+        under_writes = f"no ratio (without writes: {quiet_rate or 'no report'})"
+
     # Conditional reads.
     codes = collections.Counter(lines(path("conditional.codes")))
     conditional = " ".join(f"{n}×{code}" for code, n in sorted(codes.items()))
@@ -162,6 +170,7 @@ def main():
     table = f"""| soak ({args.seconds}s, loopback) | result |
 |---|---|
 | feed reads (wrk, {args.connections} connections, {urls} URLs) | {requests} requests, {rate}/s, {len(wrk_errors)} error lines |
+| reads under writes | {under_writes} |
 | conditional reads (If-None-Match) | {conditional} |
 | admin writes | {written} |
 | writes visible afterwards | {len(created) - missing} of {len(created)} created articles as expected ({len(deleted)} deleted and marked) |

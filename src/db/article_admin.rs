@@ -16,7 +16,7 @@ use super::models::{
     ArticleInsert, ArticleRow, AuthorRow, RecordMetaRow, into_record, record_query, values_of,
 };
 use super::schema::articles;
-use crate::domain::{ArticleRecord, FieldError, NewArticle, Precondition};
+use crate::domain::{ArticleRecord, ChangedFacets, FieldError, NewArticle, Precondition};
 
 /// Why a write did not happen.
 #[derive(Debug, thiserror::Error)]
@@ -78,7 +78,8 @@ pub async fn create(
             .await?;
         let created = by_id(conn, id).await?;
         audit::record(conn, entry(actor, "create", id, None, Some(&created))).await?;
-        super::site::end_catalogue_write(conn).await?;
+        let changed = ChangedFacets::of([&created.article]);
+        super::site::end_catalogue_write(conn, &changed).await?;
         Ok(created)
     })
     .await
@@ -136,7 +137,8 @@ where
             entry(actor, "update", id, Some(&previous), Some(&current)),
         )
         .await?;
-        super::site::end_catalogue_write(conn).await?;
+        let changed = ChangedFacets::of([&previous.article, &current.article]);
+        super::site::end_catalogue_write(conn, &changed).await?;
         Ok(Updated { previous, current })
     })
     .await
@@ -174,7 +176,8 @@ pub async fn set_deleted(
             entry(actor, action, id, Some(&previous), Some(&current)),
         )
         .await?;
-        super::site::end_catalogue_write(conn).await?;
+        let changed = ChangedFacets::of([&current.article]);
+        super::site::end_catalogue_write(conn, &changed).await?;
         Ok(current)
     })
     .await

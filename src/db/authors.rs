@@ -8,7 +8,7 @@ use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use super::level_sql::DbLevel;
 use super::models::AuthorRow;
 use super::schema::{articles, authors};
-use crate::domain::{AuthorName, AuthorRef, AuthorSlug, ChangedFacets};
+use crate::domain::{ArticleFacets, AuthorName, AuthorRef, AuthorSlug, ChangedFacets};
 
 pub async fn find_by_slug(
     conn: &mut AsyncPgConnection,
@@ -42,40 +42,52 @@ pub async fn list_published(conn: &mut AsyncPgConnection) -> Result<Vec<AuthorRe
         .collect::<QueryResult<_>>()?)
 }
 
-/// The authors with these ids.
+/// The authors with these ids, by id.
 pub(super) async fn by_ids(
     conn: &mut AsyncPgConnection,
     ids: &BTreeSet<i64>,
-) -> Result<Vec<AuthorRef>> {
+) -> Result<HashMap<i64, AuthorRef>> {
     let ids: Vec<i64> = ids.iter().copied().collect();
-    let rows: Vec<AuthorRow> = authors::table
+    let rows: Vec<(i64, AuthorRow)> = authors::table
         .filter(authors::id.eq_any(ids))
-        .select(AuthorRow::as_select())
+        .select((authors::id, AuthorRow::as_select()))
         .load(conn)
         .await?;
     Ok(rows
         .into_iter()
-        .map(AuthorRef::try_from)
+        .map(|(id, row)| Ok((id, AuthorRef::try_from(row)?)))
         .collect::<QueryResult<_>>()?)
 }
 
-/// The feeds an author's live articles appear in: what renaming them changes.
-pub async fn feeds_of(conn: &mut AsyncPgConnection, author: &AuthorRef) -> Result<ChangedFacets> {
-    let rows: Vec<(DbLevel, String)> = articles::table
+/// What renaming an author changes: every article of theirs (deleted ones too, whose
+/// tombstones may still be shown), and the feeds named after them.
+async fn renamed(conn: &mut AsyncPgConnection, author: &AuthorRef) -> Result<ChangedFacets> {
+    let rows: Vec<(DbLevel, String, bool, Option<i32>)> = articles::table
         .inner_join(authors::table)
         .filter(authors::slug.eq(author.slug.as_ref()))
-        .filter(articles::deleted_at.is_null())
-        .select((articles::level, articles::source))
+        .select((
+            articles::level,
+            articles::source,
+            articles::includes_code,
+            articles::read_minutes,
+        ))
         .distinct()
         .load(conn)
         .await?;
-    let mut changed = ChangedFacets::default();
-    for (level, source) in rows {
-        changed.levels.insert(level.0);
-        changed.sources.insert(source);
-        changed.authors.insert(author.clone());
-    }
-    Ok(changed)
+    let articles = rows
+        .into_iter()
+        .map(|(level, source, includes_code, minutes)| ArticleFacets {
+            level: level.0,
+            author: Some(author.clone()),
+            source,
+            includes_code,
+            read_minutes: minutes.and_then(|m| u16::try_from(m).ok()),
+        })
+        .collect();
+    Ok(ChangedFacets {
+        articles,
+        renamed: [author.clone()].into(),
+    })
 }
 
 /// Returns the id of each named author, creating the missing ones with a free slug.
@@ -219,6 +231,13 @@ impl From<diesel::result::Error> for RenameError {
     }
 }
 
+/// A rename's outcome: the author as named now, and what their new name changed
+/// (nothing when the name was already theirs).
+pub struct Renamed {
+    pub author: AuthorRef,
+    pub changed: ChangedFacets,
+}
+
 /// Renames an author; the slug (and so every feed URL) stays. Their articles' entries
 /// change, so their `updated_at` moves and feeds show the new name at once.
 pub async fn rename(
@@ -227,7 +246,7 @@ pub async fn rename(
     name: &AuthorName,
     now: chrono::DateTime<chrono::Utc>,
     actor: super::audit::Actor,
-) -> Result<AuthorRef, RenameError> {
+) -> Result<Renamed, RenameError> {
     use diesel_async::AsyncConnection;
     conn.transaction(async |conn| {
         super::site::begin_catalogue_write(conn).await?;
@@ -237,7 +256,10 @@ pub async fn rename(
             slug: slug.clone(),
         };
         if before.name == name.as_ref() {
-            return Ok(before);
+            return Ok(Renamed {
+                author: before,
+                changed: ChangedFacets::default(),
+            });
         }
         let taken: i64 = authors::table
             .filter(authors::name.eq(name.as_ref()))
@@ -264,8 +286,12 @@ pub async fn rename(
             },
         )
         .await?;
-        super::site::end_catalogue_write(conn).await?;
-        Ok(after)
+        let changed = renamed(conn, &after).await?;
+        super::site::end_catalogue_write(conn, &changed).await?;
+        Ok(Renamed {
+            author: after,
+            changed,
+        })
     })
     .await
 }

@@ -12,7 +12,7 @@ use super::authors;
 use super::models::{ArticleInsert, ArticleRow, values_of};
 use super::schema::articles;
 pub use crate::domain::ImportReport;
-use crate::domain::{ChangedFacets, Level, NewArticle};
+use crate::domain::{ArticleFacets, ChangedFacets, Level, NewArticle};
 
 /// What an import does with an article an editor changed since the last import.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -100,7 +100,7 @@ pub async fn import_reporting(
         )
         .await?;
         let changed = writes.changed.resolve(conn).await?;
-        super::site::end_catalogue_write(conn).await?;
+        super::site::end_catalogue_write(conn, &changed).await?;
         Ok(Imported { report, changed })
     })
     .await
@@ -152,8 +152,7 @@ impl<'a> Writes<'a> {
     ) -> Result<()> {
         let author_id = plan.author_id;
         if plan.action.writes() {
-            self.changed
-                .add(article.level, author_id, article.source.as_ref());
+            self.changed.add(TouchedArticle::new(article, author_id));
         }
         match plan.action {
             Action::Create => {
@@ -172,7 +171,7 @@ impl<'a> Writes<'a> {
             Action::Update(Stored {
                 row, deleted_at, ..
             }) => {
-                self.changed.add(row.level.0, row.author_id, &row.source);
+                self.changed.add(TouchedArticle::stored(row));
                 let published_at = article.published_at.unwrap_or(row.published_at);
                 let updated_at = article.updated_at.unwrap_or(stamp.max(published_at));
                 diesel::update(articles::table.find(row.id))
@@ -332,30 +331,66 @@ async fn free_seconds_down_from(
     Ok(stamps)
 }
 
-/// Changed facets, with authors still as row ids.
+/// Changed articles' facets, with authors still as row ids.
 #[derive(Default)]
 struct Touched {
-    levels: BTreeSet<Level>,
-    author_ids: BTreeSet<i64>,
-    sources: BTreeSet<String>,
+    articles: BTreeSet<TouchedArticle>,
+}
+
+#[derive(PartialEq, Eq, PartialOrd, Ord)]
+struct TouchedArticle {
+    level: Level,
+    author_id: Option<i64>,
+    source: String,
+    includes_code: bool,
+    read_minutes: Option<u16>,
 }
 
 impl Touched {
-    fn add(&mut self, level: Level, author_id: Option<i64>, source: &str) {
-        self.levels.insert(level);
-        self.author_ids.extend(author_id);
-        self.sources.insert(source.to_owned());
+    fn add(&mut self, article: TouchedArticle) {
+        self.articles.insert(article);
     }
 
     async fn resolve(self, conn: &mut AsyncPgConnection) -> Result<ChangedFacets> {
+        let ids = self.articles.iter().filter_map(|a| a.author_id).collect();
+        let authors = authors::by_ids(conn, &ids).await?;
+        let articles = self
+            .articles
+            .into_iter()
+            .map(|a| ArticleFacets {
+                level: a.level,
+                author: a.author_id.and_then(|id| authors.get(&id).cloned()),
+                source: a.source,
+                includes_code: a.includes_code,
+                read_minutes: a.read_minutes,
+            })
+            .collect();
         Ok(ChangedFacets {
-            levels: self.levels,
-            authors: authors::by_ids(conn, &self.author_ids)
-                .await?
-                .into_iter()
-                .collect(),
-            sources: self.sources,
+            articles,
+            renamed: BTreeSet::new(),
         })
+    }
+}
+
+impl TouchedArticle {
+    fn new(article: &NewArticle, author_id: Option<i64>) -> Self {
+        Self {
+            level: article.level,
+            author_id,
+            source: article.source.as_ref().to_owned(),
+            includes_code: article.includes_code,
+            read_minutes: article.read_minutes.map(|m| m.get()),
+        }
+    }
+
+    fn stored(row: &ArticleRow) -> Self {
+        Self {
+            level: row.level.0,
+            author_id: row.author_id,
+            source: row.source.clone(),
+            includes_code: row.includes_code,
+            read_minutes: row.read_minutes.and_then(|m| u16::try_from(m).ok()),
+        }
     }
 }
 

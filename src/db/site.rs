@@ -5,7 +5,8 @@ use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
 use super::schema::site;
-use crate::domain::{PublicUrl, Site};
+use crate::domain::{ChangedFacets, PublicUrl, Site};
+use diesel::sql_types::{Nullable, Text};
 
 /// This installation's identity, minted by the first migration.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Queryable, Selectable)]
@@ -60,11 +61,16 @@ pub(super) async fn begin_catalogue_write(conn: &mut AsyncPgConnection) -> Resul
     )
 }
 
-/// Moves the clock once if the transaction touched the catalogue (and NOTIFYs at commit).
-/// The transaction's last statement.
-pub(super) async fn end_catalogue_write(conn: &mut AsyncPgConnection) -> Result<()> {
+/// Moves the clock once if the transaction touched the catalogue, and NOTIFYs at commit
+/// what `changed` (see [`super::listen`]). The transaction's last statement.
+pub(super) async fn end_catalogue_write(
+    conn: &mut AsyncPgConnection,
+    changed: &ChangedFacets,
+) -> Result<()> {
+    let payload = super::listen::Payload::encode(changed);
     Ok(
-        diesel::sql_query("SELECT engfeed_move_catalogue_clock_if_touched()")
+        diesel::sql_query("SELECT engfeed_move_catalogue_clock_if_touched($1)")
+            .bind::<Nullable<Text>, _>(payload)
             .execute(conn)
             .await
             .map(drop)?,

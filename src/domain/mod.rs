@@ -32,7 +32,7 @@ pub use article::{
 pub use article_input::ArticleInput;
 pub use article_query::{ArticleFilter, ArticleQuery, Cursor, Listing};
 pub use author::{AuthorName, AuthorSlug};
-pub use changed_facets::ChangedFacets;
+pub use changed_facets::{ArticleFacets, ChangedFacets};
 pub use date::{in_range as date_in_range, parse_date};
 pub use feed_scope::{FeedLimit, FeedScope};
 pub use field_error::{FieldError, json_error_text};

@@ -1,16 +1,19 @@
-//! Rendered feeds, kept in memory until the catalogue changes.
+//! Rendered feeds, kept in memory until a change touches them.
 //!
 //! Each feed document (canonical URL, so one entry per filter, page and format) is rendered
 //! once and then served from memory; each content coding (gzip, brotli, zstd) is made the
-//! first time a client asks for it. Entries are keyed
-//! by the catalogue generation: a change anywhere (a local write, or a NOTIFY from another
-//! instance) moves the generation, so nothing rendered before it is served after it.
+//! first time a client asks for it. A change described by what it touched (every write
+//! engfeed makes, here or on another instance: see [`crate::db::listen`]) drops only the
+//! documents that may show it ([`freshness`]); a change that cannot say (a write from
+//! outside engfeed, an import of thousands of articles) moves the cache's generation,
+//! which is part of every key, so nothing rendered before it is served after it.
 //! Memory is bounded by bytes (moka, least recently used evicted first); concurrent misses
 //! for one key render once.
 //!
 //! ETags are hashes of the uncompressed bytes, so a feed whose bytes a change did not touch
 //! keeps its ETag across generations.
 
+mod freshness;
 mod representation;
 
 use std::sync::Arc;
@@ -19,7 +22,14 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use moka::future::Cache;
 use moka::policy::EvictionPolicy;
 
+use crate::domain::ChangedFacets;
+use freshness::ChangeLog;
+pub use freshness::Shows;
 pub use representation::{Encoding, RenderedFeed, cache_control};
+
+/// A change that touched more distinct kinds of article than this drops everything: checking
+/// every cached feed against it would cost more than rendering them again.
+const MAX_DESCRIBED_ARTICLES: usize = 512;
 
 /// The hit counter's handle, looked up once.
 fn hits() -> &'static metrics::Counter {
@@ -27,10 +37,14 @@ fn hits() -> &'static metrics::Counter {
     HITS.get_or_init(|| metrics::counter!("engfeed_feed_cache_hits_total"))
 }
 
+type Key = (u64, String);
+
 /// The rendered-feed cache, shared by every worker.
 pub struct FeedCache {
-    entries: Option<Cache<(u64, String), Arc<RenderedFeed>>>,
+    entries: Option<Cache<Key, Arc<RenderedFeed>>>,
     generation: AtomicU64,
+    changes: ChangeLog,
+    renders: AtomicU64,
 }
 
 impl FeedCache {
@@ -39,7 +53,7 @@ impl FeedCache {
         let entries = (max_bytes > 0).then(|| {
             Cache::builder()
                 .max_capacity(max_bytes)
-                .weigher(|_key: &(u64, String), feed: &Arc<RenderedFeed>| {
+                .weigher(|_key: &Key, feed: &Arc<RenderedFeed>| {
                     u32::try_from(feed.weight()).unwrap_or(u32::MAX)
                 })
                 .eviction_policy(EvictionPolicy::lru())
@@ -48,10 +62,12 @@ impl FeedCache {
         Self {
             entries,
             generation: AtomicU64::new(0),
+            changes: ChangeLog::default(),
+            renders: AtomicU64::new(0),
         }
     }
 
-    /// The catalogue changed: nothing rendered so far is served again.
+    /// Anything may have changed: nothing rendered so far is served again.
     pub fn catalogue_changed(&self) {
         self.generation.fetch_add(1, Ordering::SeqCst);
         if let Some(entries) = &self.entries {
@@ -59,9 +75,28 @@ impl FeedCache {
         }
     }
 
-    /// Moves on every change; tests wait on it.
-    pub fn generation(&self) -> u64 {
-        self.generation.load(Ordering::SeqCst)
+    /// These articles changed: the documents that may show them are rendered anew, the
+    /// others kept.
+    pub fn articles_changed(&self, changed: &ChangedFacets) {
+        if changed.articles.len() > MAX_DESCRIBED_ARTICLES {
+            self.catalogue_changed();
+        } else if !changed.is_empty() {
+            self.changes.record(changed.clone());
+        }
+    }
+
+    /// Moves with every change heard, described or not; tests wait on it.
+    pub fn changes_heard(&self) -> u64 {
+        self.generation.load(Ordering::SeqCst) + self.changes.newest()
+    }
+
+    /// Documents rendered so far for the cache (misses); tests count them.
+    pub fn renders(&self) -> u64 {
+        self.renders.load(Ordering::Relaxed)
+    }
+
+    fn key(&self, path: String) -> Key {
+        (self.generation.load(Ordering::SeqCst), path)
     }
 
     /// The document cached under `key`, else `render`s it (once, however many ask at the
@@ -82,16 +117,44 @@ impl FeedCache {
             return Ok(feed);
         }
         metrics::counter!("engfeed_feed_cache_misses_total").increment(1);
-        let key = (self.generation(), key);
-        entries
-            .try_get_with(key, async { Ok(Arc::new(render.await?)) })
-            .await
+        let key = self.key(key);
+        // The catalogue as read by a render that begins now shows every change so far.
+        let began_after = self.changes.newest();
+        let mut render = Some(render);
+        let feed = entries
+            .try_get_with(key.clone(), async {
+                let render = render.take().expect("moka runs an entry's init once");
+                self.renders.fetch_add(1, Ordering::Relaxed);
+                let feed = render.await?;
+                feed.currency().mark_current_through(began_after);
+                Ok(Arc::new(feed))
+            })
+            .await?;
+        let Some(render) = render.take() else {
+            return Ok(feed);
+        };
+        if self.changes.spares(feed.currency()) {
+            return Ok(feed);
+        }
+        // A concurrent request's render, begun before a change it may not show: this
+        // request came after the change, so it renders its own.
+        self.renders.fetch_add(1, Ordering::Relaxed);
+        let feed = Arc::new(render.await.map_err(Arc::new)?);
+        feed.currency().mark_current_through(began_after);
+        entries.insert(key, feed.clone()).await;
+        Ok(feed)
     }
 
-    /// The document cached under `key`, if there is one (counted as a hit).
+    /// The document cached under `key`, if there is one and no change since its render
+    /// may have touched it (counted as a hit).
     pub async fn get(&self, key: &str) -> Option<Arc<RenderedFeed>> {
         let entries = self.entries.as_ref()?;
-        let feed = entries.get(&(self.generation(), key.to_owned())).await?;
+        let key = self.key(key.to_owned());
+        let feed = entries.get(&key).await?;
+        if !self.changes.spares(feed.currency()) {
+            entries.invalidate(&key).await;
+            return None;
+        }
         hits().increment(1);
         Some(feed)
     }

@@ -9,6 +9,8 @@ use chrono::{DateTime, Utc};
 use once_cell::sync::OnceCell;
 use sha2::{Digest, Sha256};
 
+use super::freshness::{Currency, Shows};
+
 /// A content coding engfeed can send.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Encoding {
@@ -84,6 +86,8 @@ pub struct RenderedFeed {
     /// Sent with every response for this document, 200 or 304 (`Cache-Control`, `Vary`,
     /// `Link`): made once, when the document is rendered.
     headers: Vec<(HeaderName, HeaderValue)>,
+    /// What it shows, and the newest change it is known to show.
+    currency: Currency,
 }
 
 impl RenderedFeed {
@@ -113,7 +117,19 @@ impl RenderedFeed {
             last_modified,
             content_type: HeaderValue::from_static("application/octet-stream"),
             headers: Vec::new(),
+            currency: Currency::default(),
         }
+    }
+
+    /// The scope and filter of its articles, so that a change they do not show spares it
+    /// (without, every change drops it).
+    pub fn showing(mut self, shows: Shows) -> Self {
+        self.currency = Currency::new(Some(shows));
+        self
+    }
+
+    pub(super) fn currency(&self) -> &Currency {
+        &self.currency
     }
 
     /// The document's media type and the headers every response for it carries.

@@ -53,9 +53,9 @@ pub fn changed_documents(site: &Site, changes: &ChangedFacets) -> Vec<DirectoryD
     if changes.is_empty() {
         return Vec::new();
     }
-    let levels: Vec<Level> = changes.levels.iter().copied().collect();
-    let authors: Vec<AuthorRef> = changes.authors.iter().cloned().collect();
-    let sources: Vec<String> = changes.sources.iter().cloned().collect();
+    let levels: Vec<Level> = changes.levels().into_iter().collect();
+    let authors: Vec<AuthorRef> = changes.authors().into_iter().collect();
+    let sources: Vec<String> = changes.sources().into_iter().collect();
     documents_of(site, &levels, &authors, &sources)
 }
 

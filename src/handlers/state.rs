@@ -24,11 +24,12 @@ pub struct AppState {
 }
 
 impl AppState {
-    /// A write through this instance committed: its feeds are rendered anew from now on
-    /// (other instances hear of it by NOTIFY), and the WebSub hub, if any, is told which of
-    /// the directory's feeds changed.
+    /// A write through this instance committed: the feeds that may show it are rendered
+    /// anew from now on (other instances hear of it by NOTIFY, and so does this one, a
+    /// little later), and the WebSub hub, if any, is told which of the directory's feeds
+    /// changed.
     pub fn catalogue_changed(&self, changes: &ChangedFacets) {
-        self.cache.catalogue_changed();
+        self.cache.articles_changed(changes);
         self.publisher
             .publish(directory::changed_documents(&self.site, changes));
     }

@@ -184,6 +184,7 @@ async fn serve(
 /// A second server on a `TestApp`'s database.
 pub struct Instance {
     pub base_url: String,
+    pub cache: Arc<FeedCache>,
 }
 
 impl Instance {
@@ -223,8 +224,8 @@ impl TestApp {
     /// Another instance of the application on this one's database, as behind a load
     /// balancer; feed queries go to `read_url` when given.
     pub async fn another_instance(&self, read_url: Option<DatabaseUrl>) -> Instance {
-        let (base_url, _) = serve(self.db.url.clone(), read_url, FeedOptions::default()).await;
-        Instance { base_url }
+        let (base_url, cache) = serve(self.db.url.clone(), read_url, FeedOptions::default()).await;
+        Instance { base_url, cache }
     }
 
     /// An app holding the bundled seed catalogue.
@@ -243,7 +244,7 @@ impl TestApp {
     /// application has heard of the change.
     pub async fn import_json(&self, json: &str) -> db::import::ImportReport {
         let catalogue = Catalogue::from_json(json.as_bytes()).expect("valid catalogue");
-        let before = self.cache.generation();
+        let before = self.cache.changes_heard();
         let mut conn = self.db.connection().await;
         let report = db::import::import(
             &mut conn,
@@ -264,14 +265,14 @@ impl TestApp {
     /// Runs SQL straight against the database, as another program would, and waits until
     /// the application has heard of it (the trigger's NOTIFY reached its listener).
     pub async fn change_behind_its_back(&self, sql: &str) {
-        let before = self.cache.generation();
+        let before = self.cache.changes_heard();
         self.db.run_sql(sql).await;
         self.wait_for_change_since(before, sql).await;
     }
 
     async fn wait_for_change_since(&self, generation: u64, what: &str) {
         for _ in 0..200 {
-            if self.cache.generation() > generation {
+            if self.cache.changes_heard() > generation {
                 return;
             }
             tokio::time::sleep(std::time::Duration::from_millis(25)).await;

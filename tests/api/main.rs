@@ -25,5 +25,6 @@ mod openapi;
 mod pages;
 mod reimport;
 mod seed;
+mod selective_invalidation;
 mod tombstones;
 mod websub;

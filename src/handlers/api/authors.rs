@@ -64,7 +64,7 @@ pub async fn rename_author(
     let slug = parse_slug(&slug)?;
     let name = AuthorName::parse("name", &body.value.name).map_err(AppError::invalid)?;
     let mut conn = connection(&state).await?;
-    let author = db::authors::rename(
+    let renamed = db::authors::rename(
         &mut conn,
         &slug,
         &name,
@@ -79,7 +79,7 @@ pub async fn rename_author(
         }
         RenameError::Store(e) => e.into(),
     })?;
-    state.catalogue_changed(&db::authors::feeds_of(&mut conn, &author).await?);
+    state.catalogue_changed(&renamed.changed);
     let summary = db::authors::summaries(&mut conn, Some(&slug))
         .await?
         .pop()
