@@ -1,6 +1,6 @@
 //! Keeps this instance's rendered feeds fresh: every change to the catalogue, made through
 //! any instance or straight into the database, is announced by PostgreSQL (see
-//! [`db::listen`]); the cache drops the feeds the change may show (all of them when the
+//! [`crate::db::listen`]); the cache drops the feeds the change may show (all of them when the
 //! announcement does not say what changed), so a change made anywhere is served everywhere
 //! within the time a notification takes, with no polling per request.
 //!

@@ -1,7 +1,7 @@
 //! `LISTEN engfeed_catalogue` on a connection of its own. Every write to the catalogue,
 //! through any instance or straight into the database, moves the catalogue clock and sends
 //! a NOTIFY whose payload is the new clock (the `catalogue_clock` migration's trigger),
-//! and, for engfeed's own writes, what they changed ([`Payload`]), so that every instance
+//! and, for engfeed's own writes, what they changed (`Payload`), so that every instance
 //! drops only the feeds that show it.
 
 use std::time::Duration;

@@ -4,7 +4,7 @@
 //! once and then served from memory; each content coding (gzip, brotli, zstd) is made the
 //! first time a client asks for it. A change described by what it touched (every write
 //! engfeed makes, here or on another instance: see [`crate::db::listen`]) drops only the
-//! documents that may show it ([`freshness`]); a change that cannot say (a write from
+//! documents that may show it (`freshness`); a change that cannot say (a write from
 //! outside engfeed, an import of thousands of articles) moves the cache's generation,
 //! which is part of every key, so nothing rendered before it is served after it.
 //! Memory is bounded by bytes (moka, least recently used evicted first); concurrent misses
@@ -29,7 +29,7 @@ pub use representation::{Encoding, RenderedFeed, cache_control};
 
 /// A change that touched more distinct kinds of article than this drops everything: checking
 /// every cached feed against it would cost more than rendering them again.
-const MAX_DESCRIBED_ARTICLES: usize = 512;
+const MAX_DESCRIBED_ARTICLES: usize = 256;
 
 /// The hit counter's handle, looked up once.
 fn hits() -> &'static metrics::Counter {

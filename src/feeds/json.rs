@@ -1,4 +1,4 @@
-//! JSON Feed 1.1 (https://www.jsonfeed.org/version/1.1/), with the same items and ids as
+//! JSON Feed 1.1 (<https://www.jsonfeed.org/version/1.1/>), with the same items and ids as
 //! the RSS and Atom feeds.
 
 use std::borrow::Cow;
