@@ -4,9 +4,10 @@
 //! announcement does not say what changed), so a change made anywhere is served everywhere
 //! within the time a notification takes, with no polling per request.
 //!
-//! This instance hears its own writes too. The write's handler has already told the cache;
-//! the second telling costs a render of the touched feeds, and is what keeps a render read
-//! from a lagging replica before the announcement from being served after it.
+//! This instance hears its own writes too. The write's handler has already told the cache
+//! and the `FeedReader` (`FeedDocuments::wrote`); the second telling costs a render of the
+//! touched feeds, and keeps the instance right when the handler could not read the clock
+//! back (a render from a lagging replica in between is dropped again).
 
 use std::sync::Arc;
 use std::time::Duration;

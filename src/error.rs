@@ -55,6 +55,9 @@ pub enum AppError {
     /// The database cannot be reached right now.
     #[error("the database is unavailable; try again shortly")]
     Unavailable,
+    /// This instance cannot take every request now; the text says why (`/readyz`).
+    #[error("{0}")]
+    NotReady(String),
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
 }
@@ -110,7 +113,7 @@ impl ResponseError for AppError {
             AppError::RequestTimeout(_) => StatusCode::REQUEST_TIMEOUT,
             AppError::HeadersTooLarge(_) => StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
             AppError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
-            AppError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            AppError::Unavailable | AppError::NotReady(_) => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }

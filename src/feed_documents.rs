@@ -157,6 +157,17 @@ impl FeedDocuments {
             .unwrap_or(url)
     }
 
+    /// A write committed on `conn`, a connection to the primary: this instance reads the
+    /// replica again only once it holds the catalogue clock as it stands now. The NOTIFY
+    /// telling every instance so comes too, but maybe after the writer's next read, or,
+    /// while the change listener reconnects, seconds later.
+    pub async fn wrote(&self, conn: &mut crate::db::Connection) {
+        match crate::db::site::catalogue_clock(conn).await {
+            Ok(clock) => self.reader.saw_clock(clock),
+            Err(error) => tracing::warn!(%error, "the catalogue clock after a write is unknown"),
+        }
+    }
+
     /// The author a feed URL names, read where feed pages are read (see
     /// [`FeedReader::author`]).
     pub async fn author(&self, slug: &AuthorSlug) -> Result<Option<AuthorRef>, AppError> {

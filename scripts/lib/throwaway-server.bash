@@ -1,7 +1,7 @@
 # shellcheck disable=SC2154  # repo_root and the helpers come from common.bash, sourced first
 # Sourced after common.bash by every script that needs engfeed (or PostgreSQL) of its own:
 # check-live-feeds, schemathesis, browser-check, soak, bench-load, bench-scale, outage-drill,
-# explain-feed-queries, interop-*. start_throwaway_server:
+# cluster-drill, explain-feed-queries, interop-*. start_throwaway_server:
 #   1. makes a throwaway database on the server scripts/ensure-postgres gives (or on the
 #      script's own cluster, after start_throwaway_cluster);
 #   2. uses ENGFEED_BIN, or builds the release binary;
@@ -22,14 +22,21 @@
 #   throwaway_migrate                  engfeed migrate
 #   throwaway_import_seed              engfeed import seed/stripe-articles.json
 #   throwaway_serve                    engfeed serve on a free port (exports ENGFEED_BIND and
-#                                      ENGFEED_PUBLIC_URL); fails unless GET /readyz answers
-#                                      200 within 30 s. Environment given to the call
-#                                      (VAR=value throwaway_serve) reaches the server
-#   throwaway_stop_serve               stops that server (TERM, KILL after 10 s)
+#                                      ENGFEED_PUBLIC_URL; sets server_url, the address it
+#                                      serves at); fails unless GET /readyz answers 200
+#                                      within 30 s. Environment given to the call
+#                                      (VAR=value throwaway_serve) reaches the server. Each
+#                                      call starts one more server; all are stopped on exit
+#   throwaway_stop_serve               stops the last server started (TERM, KILL after 10 s)
 #
 # Optional, set by the caller before start_throwaway_server / throwaway_serve:
 #   throwaway_serve_flags=(--websub-hub URL ...)  extra flags for `engfeed serve`
 #   throwaway_serve_wrapper=(taskset -c 0)        a command that runs `engfeed serve`
+#   throwaway_serve_log=PATH                      the next server's log (default
+#                                                  $workdir/server.log)
+#   throwaway_public_url=URL                      ENGFEED_PUBLIC_URL of the next servers
+#                                                  (default: their own address), for
+#                                                  several instances behind one proxy
 #   throwaway_cleanup_hook() { ...; }              called on exit with the exit status as $1,
 #                                                  after the server is stopped and the
 #                                                  database dropped, before the cluster
@@ -37,6 +44,9 @@
 
 throwaway_inited=
 server_pid=
+server_url=
+# Every server throwaway_serve started, for the cleanup.
+throwaway_server_pids=()
 admin_url=
 db=
 psql=
@@ -53,15 +63,19 @@ throwaway_init() {
     trap 'exit 143' TERM
 }
 
+throwaway_stop_pid() { # PID: TERM, then KILL after 10 s
+    if kill -0 "$1" 2>/dev/null; then
+        say "stopping the server (pid $1)"
+        kill -TERM "$1" 2>/dev/null || true
+        for _ in $(seq 1 50); do kill -0 "$1" 2>/dev/null || break; sleep 0.2; done
+        kill -KILL "$1" 2>/dev/null || true
+    fi
+    wait "$1" 2>/dev/null || true
+}
+
 throwaway_stop_serve() {
     [ -n "$server_pid" ] || return 0
-    if kill -0 "$server_pid" 2>/dev/null; then
-        say "stopping the server (pid $server_pid)"
-        kill -TERM "$server_pid" 2>/dev/null || true
-        for _ in $(seq 1 50); do kill -0 "$server_pid" 2>/dev/null || break; sleep 0.2; done
-        kill -KILL "$server_pid" 2>/dev/null || true
-    fi
-    wait "$server_pid" 2>/dev/null || true
+    throwaway_stop_pid "$server_pid"
     server_pid=
 }
 
@@ -69,6 +83,8 @@ stop_throwaway_server() {
     local status=$?
     trap - EXIT INT TERM
     throwaway_stop_serve
+    local pid
+    for pid in "${throwaway_server_pids[@]}"; do throwaway_stop_pid "$pid"; done
     # A database on the script's own cluster goes with the cluster.
     if [ -n "$db" ] && [ -z "$throwaway_pg_data" ]; then
         say "dropping the throwaway database $db"
@@ -172,26 +188,29 @@ throwaway_serve() {
         serve_flags=("${throwaway_serve_flags[@]}")
     fi
     port=$(free_port)
+    local log=${throwaway_serve_log:-$workdir/server.log}
     export ENGFEED_BIND=127.0.0.1:$port
-    export ENGFEED_PUBLIC_URL=http://127.0.0.1:$port
-    say "engfeed serve${serve_flags[*]:+ ${serve_flags[*]}} on $ENGFEED_BIND (log: $workdir/server.log)"
+    server_url=http://127.0.0.1:$port
+    export ENGFEED_PUBLIC_URL=${throwaway_public_url:-$server_url}
+    say "engfeed serve${serve_flags[*]:+ ${serve_flags[*]}} on $ENGFEED_BIND (log: $log)"
     local -a wrapper=()
     if declare -p throwaway_serve_wrapper >/dev/null 2>&1; then
         wrapper=("${throwaway_serve_wrapper[@]}")
     fi
-    RUST_LOG=${RUST_LOG:-warn} "${wrapper[@]}" "$bin" serve "${serve_flags[@]}" >"$workdir/server.log" 2>&1 </dev/null &
+    RUST_LOG=${RUST_LOG:-warn} "${wrapper[@]}" "$bin" serve "${serve_flags[@]}" >"$log" 2>&1 </dev/null &
     server_pid=$!
+    throwaway_server_pids+=("$server_pid")
     deadline=$((SECONDS + 30))
-    until curl -fsS --max-time 2 -o /dev/null "$ENGFEED_PUBLIC_URL/readyz" 2>/dev/null; do
+    until curl -fsS --max-time 2 -o /dev/null "$server_url/readyz" 2>/dev/null; do
         if ! kill -0 "$server_pid" 2>/dev/null; then
             wait "$server_pid" 2>/dev/null || true
             server_pid=
-            cat "$workdir/server.log" >&2
+            cat "$log" >&2
             die "engfeed serve exited before it became ready (its log is above)"
         fi
         if [ "$SECONDS" -ge "$deadline" ]; then
-            cat "$workdir/server.log" >&2
-            die "GET $ENGFEED_PUBLIC_URL/readyz did not answer 200 within 30 s (server log above)"
+            cat "$log" >&2
+            die "GET $server_url/readyz did not answer 200 within 30 s (server log above)"
         fi
         sleep 0.2
     done

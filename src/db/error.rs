@@ -34,6 +34,12 @@ impl From<DieselError> for Error {
             {
                 Error::Unavailable(info.message().to_owned())
             }
+            // SQLSTATE 40001: a serialization failure, or a query a hot-standby replica
+            // cancelled because replay had to remove rows it could still see ("canceling
+            // statement due to conflict with recovery"). Running it again can succeed.
+            DieselError::DatabaseError(DatabaseErrorKind::SerializationFailure, info) => {
+                Error::Unavailable(info.message().to_owned())
+            }
             DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, info) => {
                 Error::Conflict(info.message().to_owned())
             }

@@ -1,8 +1,10 @@
 //! One page of a feed as a reader sees it: its articles, its scope's recent deletions and
 //! the catalogue clock, all read in one snapshot so that the clock dates exactly them;
-//! from the read replica when it has caught up, else from the primary.
+//! from the read replica when it has caught up and answers, else from the primary.
 
+use std::sync::Mutex;
 use std::sync::atomic::{AtomicI64, Ordering};
+use std::time::{Duration, Instant};
 
 use chrono::{DateTime, TimeDelta, Utc};
 use diesel_async::AsyncPgConnection;
@@ -36,6 +38,12 @@ pub enum ReadFrom {
     Primary,
 }
 
+/// A replica that gave no connection is left alone this long, then twice as long after
+/// each further failure, up to [`REPLICA_REST_MAX`]: while it is down (or its address
+/// black-holes packets), reads go straight to the primary instead of each waiting for it.
+const REPLICA_REST_FIRST: Duration = Duration::from_secs(1);
+const REPLICA_REST_MAX: Duration = Duration::from_secs(30);
+
 /// Loads feed pages, choosing the primary or the read replica.
 pub struct FeedReader {
     primary: DbPool,
@@ -45,6 +53,15 @@ pub struct FeedReader {
     newest_clock: AtomicI64,
     /// How long deleted articles are announced; `None`: never.
     tombstone_window: Option<TimeDelta>,
+    /// When a replica that failed to connect is tried again.
+    replica_rest: Mutex<Rest>,
+}
+
+/// The replica's backoff: no reads from it before `until`.
+#[derive(Default)]
+struct Rest {
+    until: Option<Instant>,
+    next: Duration,
 }
 
 impl FeedReader {
@@ -58,6 +75,7 @@ impl FeedReader {
             replica,
             newest_clock: AtomicI64::new(i64::MIN),
             tombstone_window,
+            replica_rest: Mutex::default(),
         }
     }
 
@@ -78,22 +96,101 @@ impl FeedReader {
         from: ReadFrom,
     ) -> Result<FeedPage> {
         let since = self.tombstone_cutoff(now);
-        let mut page = match (from, &self.replica) {
+        let why_primary = match (from, &self.replica) {
             (ReadFrom::ReplicaWhenCurrent, Some(replica)) => {
-                let page = load(&mut *replica.get().await?, scope, query, since).await?;
-                if page.clock.timestamp() >= self.newest_clock.load(Ordering::SeqCst) {
-                    page
-                } else {
-                    tracing::debug!("the read replica is behind; reading the primary");
-                    load(&mut *self.primary.get().await?, scope, query, since).await?
+                match self.load_replica(replica, scope, query, since).await {
+                    Ok(page)
+                        if page.clock.timestamp() >= self.newest_clock.load(Ordering::SeqCst) =>
+                    {
+                        return Ok(self.dated(page, now, "replica", "current"));
+                    }
+                    Ok(_) => {
+                        tracing::debug!("the read replica is behind; reading the primary");
+                        "replica_behind"
+                    }
+                    // A query cancelled by replay (SQLSTATE 40001), a connection the replica
+                    // closed, a replica down: the primary answers this read.
+                    Err(error) => {
+                        tracing::info!(%error, "the read replica did not answer; reading the primary");
+                        "replica_failed"
+                    }
                 }
             }
-            _ => load(&mut *self.primary.get().await?, scope, query, since).await?,
+            (ReadFrom::ReplicaWhenCurrent, None) => "no_replica",
+            (ReadFrom::Primary, _) => "asked",
         };
+        let page = load(&mut *self.primary.get().await?, scope, query, since).await?;
+        Ok(self.dated(page, now, "primary", why_primary))
+    }
+
+    /// The page from the replica, unless it is resting after failing to connect.
+    async fn load_replica(
+        &self,
+        replica: &DbPool,
+        scope: &FeedScope,
+        query: &ArticleQuery,
+        since: Option<DateTime<Utc>>,
+    ) -> Result<FeedPage> {
+        load(
+            &mut *self.replica_connection(replica).await?,
+            scope,
+            query,
+            since,
+        )
+        .await
+    }
+
+    /// A connection to the replica; a failure rests it (see [`REPLICA_REST_FIRST`]).
+    async fn replica_connection(&self, replica: &DbPool) -> Result<super::DbConn> {
+        if self
+            .rest()
+            .until
+            .is_some_and(|until| Instant::now() < until)
+        {
+            return Err(super::Error::Unavailable(
+                "the read replica failed to connect recently; resting it".to_owned(),
+            ));
+        }
+        let connection = replica.get().await;
+        let mut rest = self.rest();
+        match connection {
+            Ok(conn) => {
+                *rest = Rest::default();
+                Ok(conn)
+            }
+            Err(error) => {
+                let pause = rest.next.max(REPLICA_REST_FIRST);
+                tracing::warn!(%error, resting_for = ?pause, "the read replica gave no connection");
+                *rest = Rest {
+                    until: Some(Instant::now() + pause),
+                    next: (pause * 2).min(REPLICA_REST_MAX),
+                };
+                Err(error)
+            }
+        }
+    }
+
+    fn rest(&self) -> std::sync::MutexGuard<'_, Rest> {
+        // Nothing panics while holding it; a poisoned lock still holds a usable value.
+        self.replica_rest
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Counts where the page was read and why, and dates it.
+    fn dated(
+        &self,
+        mut page: FeedPage,
+        now: DateTime<Utc>,
+        from: &'static str,
+        reason: &'static str,
+    ) -> FeedPage {
+        metrics::counter!("engfeed_feed_reads_total", "from" => from, "reason" => reason)
+            .increment(1);
         if self.tombstone_window.is_some() {
             page.last_modified = page.clock.max(start_of_day(now));
         }
-        Ok(page)
+        page
     }
 
     /// The author a feed URL names: from the read replica when there is one (so author
@@ -101,7 +198,7 @@ impl FeedReader {
     /// know the author yet or cannot answer, from the primary.
     pub async fn author(&self, slug: &AuthorSlug) -> Result<Option<AuthorRef>> {
         if let Some(replica) = &self.replica {
-            let found = match replica.get().await {
+            let found = match self.replica_connection(replica).await {
                 Ok(mut conn) => super::authors::find_by_slug(&mut conn, slug).await,
                 Err(error) => Err(error),
             };

@@ -1,6 +1,6 @@
 use actix_web::HttpResponse;
 
-use super::{State, connection};
+use super::State;
 use crate::error::AppError;
 
 /// The process is up. Never touches the database.
@@ -10,11 +10,20 @@ pub async fn healthz() -> HttpResponse {
         .body("ok\n")
 }
 
-/// The database answers a query.
+/// The primary database answers a query. When it does not, the 503 says why, and what
+/// still works: a load balancer's log then tells an operator more than "unavailable".
 pub async fn readyz(state: State) -> Result<HttpResponse, AppError> {
-    let mut conn = connection(&state).await?;
-    crate::db::ping(&mut conn).await?;
-    Ok(HttpResponse::Ok()
-        .content_type("text/plain; charset=utf-8")
-        .body("ready\n"))
+    let answered = match state.pool.get().await {
+        Ok(mut conn) => crate::db::ping(&mut conn).await,
+        Err(error) => Err(error),
+    };
+    match answered {
+        Ok(()) => Ok(HttpResponse::Ok()
+            .content_type("text/plain; charset=utf-8")
+            .body("ready\n")),
+        Err(error) => Err(AppError::NotReady(format!(
+            "the primary database does not answer ({error}): writes fail; feeds already \
+             rendered are served from memory, others from the read replica if there is one"
+        ))),
+    }
 }

@@ -181,3 +181,48 @@ async fn author_feeds_look_their_author_up_where_the_feed_is_read() {
         .unwrap();
     assert_eq!(response.status(), 404);
 }
+
+#[tokio::test]
+async fn a_replica_query_cancelled_by_replay_is_read_again_on_the_primary() {
+    let primary = TestApp::with_seed().await;
+    // The stand-in replica fails the feed's snapshot as a hot standby does when replay
+    // removes rows the query could still see: SQLSTATE 40001, PostgreSQL's own words.
+    let replica = TestDatabase::new().await;
+    replica
+        .run_script(
+            "ALTER TABLE site RENAME TO site_stored; \
+             CREATE FUNCTION conflict_with_recovery() RETURNS boolean LANGUAGE plpgsql AS $$ \
+             BEGIN RAISE EXCEPTION 'canceling statement due to conflict with recovery' \
+               USING ERRCODE = '40001', \
+               DETAIL = 'User query might have needed to see row versions that must be removed.'; \
+             END $$; \
+             CREATE VIEW site AS SELECT * FROM site_stored WHERE conflict_with_recovery();",
+        )
+        .await;
+    let b = primary.another_instance(Some(replica.url.clone())).await;
+
+    let response = primary
+        .client
+        .get(b.url("/feed.atom"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200, "retried on the primary, not a 500");
+    assert_eq!(titles(&primary, &b.url("/feed.atom")).await.len(), 50);
+}
+
+#[tokio::test]
+async fn a_replica_that_refuses_connections_leaves_feeds_to_the_primary() {
+    let primary = TestApp::with_seed().await;
+    // Nothing listens on port 1: every connection is refused at once.
+    let down = "postgres://engfeed@127.0.0.1:1/engfeed".parse().unwrap();
+    let b = primary.another_instance(Some(down)).await;
+    for path in [
+        "/feed.atom",
+        "/levels/advanced/feed.rss",
+        "/authors/james-beswick/feed.json",
+    ] {
+        let response = primary.client.get(b.url(path)).send().await.unwrap();
+        assert_eq!(response.status(), 200, "{path} is read from the primary");
+    }
+}

@@ -138,6 +138,7 @@ async fn create(
         Some(client.token_id),
     )
     .await?;
+    state.documents.wrote(&mut conn).await;
     state.catalogue_changed(&ChangedFacets::of([&record.article]));
     let location = state
         .site
@@ -191,6 +192,7 @@ pub async fn update_article(
     )
     .await?;
     if updated.current.version != updated.previous.version {
+        state.documents.wrote(&mut conn).await;
         state.catalogue_changed(&ChangedFacets::of([
             &updated.previous.article,
             &updated.current.article,
@@ -267,6 +269,7 @@ async fn set_deleted(
         Some(client.token_id),
     )
     .await?;
+    state.documents.wrote(&mut conn).await;
     state.catalogue_changed(&ChangedFacets::of([&record.article]));
     Ok(article_response(HttpResponse::Ok(), &state.site, &record))
 }

@@ -91,6 +91,7 @@ async fn import(
         edited,
     )
     .await?;
+    state.documents.wrote(&mut conn).await;
     state.catalogue_changed(&imported.changed);
     let report = &imported.report;
     for (outcome, count) in [
