@@ -121,6 +121,9 @@ struct ServeArgs {
     /// Bytes of memory for rendered feeds (0: render every request).
     #[arg(long, env = "ENGFEED_CACHE_BYTES", default_value_t = 64 * 1024 * 1024)]
     cache_bytes: u64,
+    /// Days of feed poll statistics kept, today included; older rows are deleted.
+    #[arg(long, env = "ENGFEED_STATS_RETENTION_DAYS", default_value_t = 90, value_parser = clap::value_parser!(u16).range(1..=3660))]
+    stats_retention_days: u16,
     /// A read-only replica for feed queries (writes, and reads it lags behind, use DATABASE_URL).
     #[arg(long, env = "DATABASE_READ_URL")]
     database_read_url: Option<DatabaseUrl>,
@@ -178,6 +181,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             websub_hub: args.websub_hub,
             max_age_seconds: args.cache_max_age,
             cache_bytes: args.cache_bytes,
+            stats_retention_days: args.stats_retention_days,
         },
     };
     if print_config {

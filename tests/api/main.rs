@@ -23,6 +23,7 @@ mod instances;
 mod negotiation;
 mod openapi;
 mod pages;
+mod poll_stats;
 mod reimport;
 mod seed;
 mod selective_invalidation;
