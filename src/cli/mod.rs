@@ -1,5 +1,5 @@
 //! The `engfeed` command line: `serve`, `migrate`, `check`, `import`, `export`, `feeds`,
-//! `token`.
+//! `token`, `stats`.
 
 mod check;
 pub mod config_file;
@@ -7,6 +7,7 @@ mod export;
 mod feeds;
 mod import;
 mod progress;
+mod stats;
 mod tokens;
 
 use std::net::SocketAddr;
@@ -28,6 +29,7 @@ Examples:
   engfeed export backup.json
   engfeed feeds --public-url https://feeds.example.com
   engfeed token create --name alice
+  engfeed stats --days 30
   engfeed serve --log-format json --websub-hub https://pubsubhubbub.appspot.com/";
 
 #[derive(Debug, Parser)]
@@ -70,6 +72,9 @@ enum Command {
         #[command(subcommand)]
         command: tokens::TokenCommand,
     },
+    /// Print who polls which feed (requests, 304s, clients, subscribers) as a table, most
+    /// estimated subscribers first; what `GET /api/v1/stats/feeds` answers.
+    Stats(stats::StatsArgs),
 }
 
 #[derive(Debug, Args)]
@@ -163,6 +168,7 @@ impl Cli {
             }
             Command::Feeds(args) => feeds::list(&args.database.database_url, &args.public).await,
             Command::Token { command } => command.run().await,
+            Command::Stats(args) => stats::run(&args).await,
         }
     }
 }

@@ -109,6 +109,41 @@ async fn aggregators_and_direct_clients_are_counted_after_a_flush() {
     assert_eq!(one["feeds"].as_array().expect("feeds").len(), 1);
     assert_eq!(one["feeds"][0]["feed"], "/feed.atom");
 
+    // The same on the command line.
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_engfeed"))
+        .args(["stats", "--days", "7"])
+        .env("DATABASE_URL", app.db.url.expose())
+        .env("RUST_LOG", "warn")
+        .output()
+        .expect("run engfeed stats");
+    let table = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{table}");
+    let rows: Vec<Vec<&str>> = table
+        .lines()
+        .map(|l| l.split_whitespace().collect())
+        .collect();
+    assert_eq!(rows.len(), 3, "{table}");
+    assert_eq!(rows[0][..3], ["FEED", "REQUESTS", "304"]);
+    let bytes = (5 * length).to_string();
+    assert_eq!(
+        rows[1],
+        [
+            ADVANCED,
+            "7",
+            "29%",
+            &bytes,
+            "4",
+            "2",
+            "131",
+            "Feedly",
+            "125,",
+            "Inoreader",
+            "4"
+        ],
+        "{table}"
+    );
+    assert_eq!(rows[2][0], "/feed.atom", "{table}");
+
     // Polls per scope, in Prometheus.
     let metrics = app.get("/metrics").await.text().await.expect("metrics");
     assert!(
