@@ -9,6 +9,7 @@ mod cli;
 mod conditional_get;
 mod content_links;
 mod export;
+mod feed_builder;
 mod feed_filters;
 mod feed_metadata;
 mod feed_paging;
