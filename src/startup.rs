@@ -82,6 +82,11 @@ impl Application {
         self.cache.clone()
     }
 
+    /// Stops the server as SIGTERM does (tests of what a clean shutdown keeps).
+    pub fn stop_handle(&self) -> actix_web::dev::ServerHandle {
+        self.server.handle()
+    }
+
     /// Feed polls counted and not yet written (tests flush them rather than wait a minute).
     pub fn poll_stats(&self) -> Arc<PollStats> {
         self.polls.clone()

@@ -4,7 +4,7 @@
 use reqwest::header::{ACCEPT, IF_NONE_MATCH, USER_AGENT};
 use serde_json::Value;
 
-use crate::helpers::{TestApp, assert_problem};
+use crate::helpers::{TestApp, TestDatabase, assert_problem};
 
 const FEEDLY_123: &str = "Feedly/1.0 (+http://www.feedly.com/fetcher.html; 123 subscribers)";
 const FEEDLY_125: &str = "Feedly/1.0 (+http://www.feedly.com/fetcher.html; 125 subscribers)";
@@ -227,4 +227,45 @@ async fn invalid_report_parameters_are_named() {
     }
     let anonymous = app.get("/api/v1/stats/feeds").await;
     assert_eq!(anonymous.status(), 401);
+}
+
+#[tokio::test]
+async fn a_clean_shutdown_writes_what_was_counted() {
+    let db = TestDatabase::new().await;
+    let settings = engfeed::config::Settings {
+        database_url: db.url.clone(),
+        database_read_url: None,
+        bind: "127.0.0.1:0".parse().expect("address"),
+        public_url: None,
+        db_pool_size: 2,
+        workers: Some(1),
+        feeds: engfeed::config::FeedOptions::default(),
+    };
+    let app = engfeed::startup::Application::build(settings)
+        .await
+        .expect("build application");
+    let url = app.public_url().join("/feed.atom");
+    let stop = app.stop_handle();
+    let running = tokio::spawn(app.run_until_stopped());
+    let response = reqwest::Client::new()
+        .get(&url)
+        .header(USER_AGENT, FIREFOX)
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(response.status(), 200);
+    response.bytes().await.expect("body");
+    assert_eq!(
+        db.count("SELECT count(*) AS count FROM feed_poll_stats")
+            .await,
+        0
+    );
+
+    stop.stop(true).await;
+    running.await.expect("join").expect("served");
+    assert_eq!(
+        db.count("SELECT requests AS count FROM feed_poll_stats WHERE feed = '/feed.atom'")
+            .await,
+        1
+    );
 }
