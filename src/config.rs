@@ -129,6 +129,10 @@ impl Settings {
                 Some(self.feeds.max_age_seconds.to_string()),
             ),
             line("cache-bytes", Some(self.feeds.cache_bytes.to_string())),
+            line(
+                "stats-retention-days",
+                Some(self.feeds.stats_retention_days.to_string()),
+            ),
         ]
         .concat()
     }
@@ -145,6 +149,8 @@ pub struct FeedOptions {
     pub max_age_seconds: u32,
     /// Memory for rendered feeds; 0 renders every request.
     pub cache_bytes: u64,
+    /// Days of feed poll statistics kept (today included); older rows are deleted.
+    pub stats_retention_days: u16,
 }
 
 impl Default for FeedOptions {
@@ -154,6 +160,7 @@ impl Default for FeedOptions {
             websub_hub: None,
             max_age_seconds: 300,
             cache_bytes: 64 * 1024 * 1024,
+            stats_retention_days: 90,
         }
     }
 }

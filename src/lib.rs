@@ -10,6 +10,7 @@
 //! - `error`: the HTTP layer's error type (problem+json), made from `db` and render errors;
 //! - `catalogue_listener`, `feed_cache`: rendered feeds in memory with their HTTP
 //!   representations, dropped when PostgreSQL says the catalogue changed;
+//! - `poll_stats`: who polls which feed, counted in memory and flushed to `db` each minute;
 //! - `import`: what comes in (the catalogue format, other publishers' feeds);
 //! - `pages`, `feeds`: pure rendering of domain values into HTML and feed documents;
 //! - `db`: the only module that speaks SQL or names diesel; its own error type;
@@ -28,6 +29,7 @@ pub mod feeds;
 pub mod handlers;
 pub mod import;
 pub mod pages;
+pub mod poll_stats;
 pub mod routes;
 pub mod startup;
 pub mod telemetry;

@@ -18,6 +18,8 @@ pub struct FeedLink {
 pub struct Facet {
     pub name: String,
     pub url: String,
+    /// Its value in a feed's query string (the feed builder's form sends it).
+    pub value: String,
 }
 
 pub struct ArticleView {
@@ -138,6 +140,8 @@ pub fn listing(
             .map(|e| Facet {
                 name: e.name.clone(),
                 url: e.home_page_url.clone(),
+                // The parameter is a comma list: commas and backslashes in a name are escaped.
+                value: e.name.replace('\\', "\\\\").replace(',', "\\,"),
             })
             .collect(),
         subscriptions: subscriptions(facets.directory),
@@ -220,6 +224,7 @@ fn level_facet(site: &Site, level: Level) -> Facet {
     Facet {
         name: level.label().to_owned(),
         url: site.page_url(&FeedScope::Level(level)),
+        value: level.as_str().to_owned(),
     }
 }
 
@@ -227,6 +232,7 @@ fn author_facet(site: &Site, author: &AuthorRef) -> Facet {
     Facet {
         name: clean(&author.name),
         url: site.page_url(&FeedScope::Author(author.clone())),
+        value: author.slug.to_string(),
     }
 }
 

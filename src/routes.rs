@@ -40,6 +40,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(feed("/feeds.json", "/feeds.json", directory::feeds_json))
         .service(feed("/feeds.opml", "/feeds.opml", directory::feeds_opml))
         .service(readable("/", "/", pages::index))
+        .service(readable("/build", "/build", pages::build))
         .service(readable("/healthz", "/healthz", health::healthz))
         .service(readable("/readyz", "/readyz", health::readyz))
         .service(readable("/metrics", "/metrics", observability::metrics))

@@ -20,6 +20,7 @@ use crate::feed_documents::FeedDocuments;
 use crate::handlers::failed_logins::FailedLogins;
 use crate::handlers::observability;
 use crate::handlers::state::AppState;
+use crate::poll_stats::{self, PollStats};
 use crate::websub::Publisher;
 
 pub struct Application {
@@ -27,6 +28,7 @@ pub struct Application {
     public_url: PublicUrl,
     server: Server,
     cache: Arc<FeedCache>,
+    polls: Arc<PollStats>,
 }
 
 impl Application {
@@ -55,12 +57,14 @@ impl Application {
         let site = identity.site(public_url.clone(), &settings.feeds);
         let state = app_state(&settings, site)?;
         let cache = state.cache.clone();
+        let polls = state.polls.clone();
         let server = http_server(web::Data::new(state), &settings, listener)?;
         Ok(Self {
             port: address.port(),
             public_url,
             server,
             cache,
+            polls,
         })
     }
 
@@ -78,9 +82,27 @@ impl Application {
         self.cache.clone()
     }
 
-    /// Serves until SIGINT/SIGTERM, then finishes in-flight requests.
+    /// Stops the server as SIGTERM does (tests of what a clean shutdown keeps).
+    pub fn stop_handle(&self) -> actix_web::dev::ServerHandle {
+        self.server.handle()
+    }
+
+    /// Feed polls counted and not yet written (tests flush them rather than wait a minute).
+    pub fn poll_stats(&self) -> Arc<PollStats> {
+        self.polls.clone()
+    }
+
+    /// Serves until SIGINT/SIGTERM, then finishes in-flight requests and writes the poll
+    /// statistics counted since the last flush.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        let served = self.server.await;
+        if let Err(error) = self.polls.flush().await {
+            tracing::warn!(
+                error = format!("{error:#}"),
+                "could not write the last poll statistics"
+            );
+        }
+        served
     }
 }
 
@@ -106,6 +128,11 @@ fn app_state(settings: &Settings, site: Site) -> anyhow::Result<AppState> {
             .context("starting the WebSub publisher")?,
         None => Publisher::disabled(),
     };
+    let polls = Arc::new(PollStats::new(
+        pool.clone(),
+        settings.feeds.stats_retention_days,
+    ));
+    poll_stats::spawn_flusher(polls.clone());
     Ok(AppState {
         pool,
         cache,
@@ -114,6 +141,7 @@ fn app_state(settings: &Settings, site: Site) -> anyhow::Result<AppState> {
         publisher,
         feeds: settings.feeds.clone(),
         failed_logins: FailedLogins::default(),
+        polls,
     })
 }
 

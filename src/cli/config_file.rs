@@ -33,6 +33,7 @@ pub const KEYS: &[(&str, &str)] = &[
     ("websub-hub", "ENGFEED_WEBSUB_HUB"),
     ("cache-max-age", "ENGFEED_CACHE_MAX_AGE"),
     ("cache-bytes", "ENGFEED_CACHE_BYTES"),
+    ("stats-retention-days", "ENGFEED_STATS_RETENTION_DAYS"),
     ("log-format", "ENGFEED_LOG_FORMAT"),
 ];
 

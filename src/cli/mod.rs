@@ -1,5 +1,5 @@
 //! The `engfeed` command line: `serve`, `migrate`, `check`, `import`, `export`, `feeds`,
-//! `token`.
+//! `token`, `stats`.
 
 mod check;
 pub mod config_file;
@@ -7,6 +7,7 @@ mod export;
 mod feeds;
 mod import;
 mod progress;
+mod stats;
 mod tokens;
 
 use std::net::SocketAddr;
@@ -28,6 +29,7 @@ Examples:
   engfeed export backup.json
   engfeed feeds --public-url https://feeds.example.com
   engfeed token create --name alice
+  engfeed stats --days 30
   engfeed serve --log-format json --websub-hub https://pubsubhubbub.appspot.com/";
 
 #[derive(Debug, Parser)]
@@ -70,6 +72,9 @@ enum Command {
         #[command(subcommand)]
         command: tokens::TokenCommand,
     },
+    /// Print who polls which feed (requests, 304s, clients, subscribers) as a table, most
+    /// estimated subscribers first; what `GET /api/v1/stats/feeds` answers.
+    Stats(stats::StatsArgs),
 }
 
 #[derive(Debug, Args)]
@@ -121,6 +126,9 @@ struct ServeArgs {
     /// Bytes of memory for rendered feeds (0: render every request).
     #[arg(long, env = "ENGFEED_CACHE_BYTES", default_value_t = 64 * 1024 * 1024)]
     cache_bytes: u64,
+    /// Days of feed poll statistics kept, today included; older rows are deleted.
+    #[arg(long, env = "ENGFEED_STATS_RETENTION_DAYS", default_value_t = 90, value_parser = clap::value_parser!(u16).range(1..=3660))]
+    stats_retention_days: u16,
     /// A read-only replica for feed queries (writes, and reads it lags behind, use DATABASE_URL).
     #[arg(long, env = "DATABASE_READ_URL")]
     database_read_url: Option<DatabaseUrl>,
@@ -160,6 +168,7 @@ impl Cli {
             }
             Command::Feeds(args) => feeds::list(&args.database.database_url, &args.public).await,
             Command::Token { command } => command.run().await,
+            Command::Stats(args) => stats::run(&args).await,
         }
     }
 }
@@ -178,6 +187,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             websub_hub: args.websub_hub,
             max_age_seconds: args.cache_max_age,
             cache_bytes: args.cache_bytes,
+            stats_retention_days: args.stats_retention_days,
         },
     };
     if print_config {

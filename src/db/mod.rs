@@ -14,6 +14,7 @@ pub mod import;
 mod level_sql;
 pub mod listen;
 mod models;
+pub mod poll_stats;
 mod schema;
 pub mod site;
 pub mod tokens;

@@ -92,3 +92,32 @@ diesel::allow_tables_to_appear_in_same_query!(
     idempotency_keys,
     site,
 );
+
+diesel::table! {
+    feed_poll_stats (day, feed) {
+        day -> Date,
+        feed -> Text,
+        requests -> Int8,
+        not_modified -> Int8,
+        bytes_sent -> Int8,
+    }
+}
+
+diesel::table! {
+    feed_poll_clients (day, feed, client_hash) {
+        day -> Date,
+        feed -> Text,
+        client_hash -> Int8,
+        direct -> Bool,
+    }
+}
+
+diesel::table! {
+    feed_poll_subscribers (day, feed, aggregator) {
+        day -> Date,
+        feed -> Text,
+        aggregator -> Text,
+        subscribers -> Int8,
+        reported_at -> Timestamptz,
+    }
+}

@@ -20,8 +20,10 @@ mod feed_scope;
 mod field_error;
 mod import_report;
 mod level;
+mod poll_stats;
 mod public_url;
 mod site;
+mod subscriber_report;
 mod text;
 mod token;
 
@@ -38,7 +40,12 @@ pub use feed_scope::{FeedLimit, FeedScope};
 pub use field_error::{FieldError, json_error_text};
 pub use import_report::ImportReport;
 pub use level::Level;
+pub use poll_stats::{
+    DEFAULT_STATS_DAYS, FeedPolls, FeedStats, MAX_STATS_DAYS, PollScope, StatsQuery,
+    sort_by_estimate,
+};
 pub use public_url::PublicUrl;
 pub use site::{Site, article_feed_id};
+pub use subscriber_report::{Aggregator, SubscriberReport};
 pub use text::strip_xml_forbidden;
 pub use token::{ApiToken, TokenHash, parse_token_name};

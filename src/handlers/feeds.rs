@@ -6,7 +6,9 @@
 
 use std::sync::Arc;
 
+use actix_web::body::{BodySize, MessageBody};
 use actix_web::http::header::{self, Header};
+use actix_web::http::{Method, StatusCode};
 use actix_web::{HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
 
@@ -21,6 +23,7 @@ use crate::error::AppError;
 use crate::feed_cache::RenderedFeed;
 use crate::feeds::{FeedContext, FeedFormat};
 use crate::pages;
+use crate::poll_stats::Poll;
 
 /// Every feed route: the path names the scope, the query string narrows it
 /// (`/levels/advanced/feed.rss?code=true`), the extension or `Accept` picks the format.
@@ -35,7 +38,9 @@ pub async fn feed(state: State, req: HttpRequest) -> Result<HttpResponse, AppErr
             .hit(req.path(), req.query_string(), now)
             .await
     {
-        return conditional::respond(&req, &feed, None).await;
+        let response = conditional::respond(&req, &feed, None).await?;
+        count_poll(&state, &req, req.path(), req.query_string(), &response, now);
+        return Ok(response);
     }
     // Boxed: the slow path's state is large, and the hit path should not move it around.
     Box::pin(render_or_redirect(state, req, now)).await
@@ -68,7 +73,10 @@ async fn render_or_redirect(
         format,
     };
     let feed = cached(&state, scope, &query, &document, now).await?;
-    conditional::respond(&req, &feed, None).await
+    let response = conditional::respond(&req, &feed, None).await?;
+    let (path, query) = split_query(&document.path);
+    count_poll(&state, &req, path, query, &response, now);
+    Ok(response)
 }
 
 /// `/feed` and friends: the format `Accept` prefers, or the preview page for browsers.
@@ -106,7 +114,10 @@ async fn negotiated(
                 canonical: true,
             };
             let feed = cached(state, known, query, &document, now).await?;
-            conditional::respond(req, &feed, Some(&self_url)).await
+            let response = conditional::respond(req, &feed, Some(&self_url)).await?;
+            let (path, query) = split_query(&document.path);
+            count_poll(state, req, path, query, &response, now);
+            Ok(response)
         }
         Representation::Html => {
             let from = ReadFrom::ReplicaWhenCurrent;
@@ -131,6 +142,46 @@ fn context<'a>(state: &'a State, scope: &'a FeedScope, query: &'a ArticleQuery) 
         query,
         next: None,
     }
+}
+
+/// Counts a feed served (200 or 304) in the poll statistics, under its canonical path and
+/// query. In memory only: no database work on the request's path.
+fn count_poll(
+    state: &State,
+    req: &HttpRequest,
+    path: &str,
+    query: &str,
+    response: &HttpResponse,
+    now: DateTime<Utc>,
+) {
+    let not_modified = match response.status() {
+        StatusCode::OK => false,
+        StatusCode::NOT_MODIFIED => true,
+        _ => return,
+    };
+    let bytes = match response.body().size() {
+        BodySize::Sized(n) if req.method() != Method::HEAD => n,
+        _ => 0,
+    };
+    let user_agent = req
+        .headers()
+        .get(header::USER_AGENT)
+        .map_or(&b""[..], |value| value.as_bytes());
+    let poll = Poll {
+        path,
+        query,
+        not_modified,
+        bytes,
+        client: req.peer_addr().map(|address| address.ip()),
+        user_agent,
+    };
+    state.polls.record(&poll, now);
+}
+
+fn split_query(path_and_query: &str) -> (&str, &str) {
+    path_and_query
+        .split_once('?')
+        .unwrap_or((path_and_query, ""))
 }
 
 /// The request's path and query string, as the document cache knows it.

@@ -18,4 +18,4 @@ pub fn html(page: Result<String, askama::Error>) -> Result<HttpResponse, AppErro
 /// Pages run no script and load nothing but their own inline style and images (an
 /// article's sanitised HTML may show some); nobody may frame them.
 const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; style-src 'unsafe-inline'; \
-     img-src 'self' https: data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+     img-src 'self' https: data:; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";

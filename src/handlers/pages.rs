@@ -1,13 +1,14 @@
-//! `/`, `/levels/{level}`, `/authors/{slug}`, `/articles/{public id}`.
+//! `/`, `/levels/{level}`, `/authors/{slug}`, `/articles/{public id}`, `/build`.
 
-use actix_web::{HttpResponse, web};
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, web};
 use uuid::Uuid;
 
 use super::html::html;
 use super::scope_path::ScopePath;
 use super::{State, connection};
 use crate::db;
-use crate::domain::{Article, ArticleQuery, FeedScope};
+use crate::domain::{Article, ArticleQuery, FeedScope, Listing};
 use crate::error::AppError;
 use crate::feeds::directory;
 use crate::pages::{self, Facets};
@@ -28,6 +29,28 @@ pub async fn index(state: State) -> Result<HttpResponse, AppError> {
         &articles,
         &facets,
     ))
+}
+
+/// `/build`: where the feed builder's form on `/` is sent. A form sends every field, the
+/// ones left empty too; those mean "any", so they are dropped, and the rest is read as a
+/// feed's filter (an invalid one is a 400 naming the field). Answers 303 to the preview
+/// page of the canonical feed, which shows its articles and its RSS, Atom and JSON Feed
+/// addresses, with autodiscovery links.
+pub async fn build(state: State, req: HttpRequest) -> Result<HttpResponse, AppError> {
+    let filled = url::form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(
+            url::form_urlencoded::parse(req.query_string().as_bytes())
+                .filter(|(_, value)| !value.trim().is_empty()),
+        )
+        .finish();
+    let query = ArticleQuery::parse(&filled, Listing::Feed).map_err(AppError::Invalid)?;
+    let preview = match query.canonical_query() {
+        canonical if canonical.is_empty() => "/feed".to_owned(),
+        canonical => format!("/feed?{canonical}"),
+    };
+    Ok(HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, state.site.public_url.join(&preview)))
+        .finish())
 }
 
 /// `/levels/{level}` and `/authors/{slug}`: a scope's newest articles and its feeds.

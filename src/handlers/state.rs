@@ -7,6 +7,7 @@ use crate::feed_cache::FeedCache;
 use crate::feed_documents::FeedDocuments;
 use crate::feeds::directory;
 use crate::handlers::failed_logins::FailedLogins;
+use crate::poll_stats::PollStats;
 use crate::websub::Publisher;
 
 /// What every handler shares; registered once as `web::Data<AppState>`.
@@ -21,6 +22,8 @@ pub struct AppState {
     pub publisher: Publisher,
     /// Slows down clients that keep presenting bad tokens.
     pub failed_logins: FailedLogins,
+    /// Feed polls counted since the last flush.
+    pub polls: Arc<PollStats>,
 }
 
 impl AppState {

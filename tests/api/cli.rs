@@ -54,7 +54,8 @@ fn the_configuration_file_fills_in_what_flags_and_environment_leave_unset() {
     std::fs::write(
         &file,
         "database-url = \"postgres://engfeed:filesecret@db.example:5432/engfeed\"\n\
-         bind = \"127.0.0.1:9999\"\ncache-bytes = 1234\ncache-max-age = 60\n",
+         bind = \"127.0.0.1:9999\"\ncache-bytes = 1234\ncache-max-age = 60\n\
+         stats-retention-days = 30\n",
     )
     .unwrap();
     let output = Command::new(env!("CARGO_BIN_EXE_engfeed"))
@@ -65,6 +66,7 @@ fn the_configuration_file_fills_in_what_flags_and_environment_leave_unset() {
         .env("ENGFEED_CACHE_MAX_AGE", "120")
         .env_remove("ENGFEED_BIND")
         .env_remove("ENGFEED_CACHE_BYTES")
+        .env_remove("ENGFEED_STATS_RETENTION_DAYS")
         .output()
         .expect("run engfeed");
     let text = String::from_utf8_lossy(&output.stdout);
@@ -86,6 +88,7 @@ fn the_configuration_file_fills_in_what_flags_and_environment_leave_unset() {
         text.contains("cache-max-age = 120"),
         "the environment over the file: {text}"
     );
+    assert!(text.contains("stats-retention-days = 30"), "{text}");
     assert!(
         text.contains("cache-bytes = 5"),
         "the flag over the file: {text}"

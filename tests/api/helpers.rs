@@ -8,6 +8,7 @@ use engfeed::config::{DatabaseUrl, FeedOptions, Settings};
 use engfeed::db;
 use engfeed::feed_cache::FeedCache;
 use engfeed::import::Catalogue;
+use engfeed::poll_stats::PollStats;
 use engfeed::startup::Application;
 use tokio::sync::OnceCell;
 
@@ -162,7 +163,7 @@ async fn serve(
     database_url: DatabaseUrl,
     database_read_url: Option<DatabaseUrl>,
     feeds: FeedOptions,
-) -> (String, Arc<FeedCache>) {
+) -> (String, Arc<FeedCache>, Arc<PollStats>) {
     let settings = Settings {
         database_url,
         database_read_url,
@@ -177,8 +178,9 @@ async fn serve(
         .expect("build application");
     let base_url = app.public_url().to_string();
     let cache = app.feed_cache();
+    let polls = app.poll_stats();
     tokio::spawn(app.run_until_stopped());
-    (base_url, cache)
+    (base_url, cache, polls)
 }
 
 /// A second server on a `TestApp`'s database.
@@ -199,6 +201,8 @@ pub struct TestApp {
     pub db: TestDatabase,
     pub client: reqwest::Client,
     pub cache: Arc<FeedCache>,
+    /// Feed polls not yet written: `polls.flush()` writes them now.
+    pub polls: Arc<PollStats>,
 }
 
 impl TestApp {
@@ -208,7 +212,7 @@ impl TestApp {
 
     pub async fn spawn_with(feeds: FeedOptions) -> Self {
         let db = TestDatabase::new().await;
-        let (base_url, cache) = serve(db.url.clone(), None, feeds).await;
+        let (base_url, cache, polls) = serve(db.url.clone(), None, feeds).await;
         let client = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .build()
@@ -218,13 +222,15 @@ impl TestApp {
             db,
             client,
             cache,
+            polls,
         }
     }
 
     /// Another instance of the application on this one's database, as behind a load
     /// balancer; feed queries go to `read_url` when given.
     pub async fn another_instance(&self, read_url: Option<DatabaseUrl>) -> Instance {
-        let (base_url, cache) = serve(self.db.url.clone(), read_url, FeedOptions::default()).await;
+        let (base_url, cache, _) =
+            serve(self.db.url.clone(), read_url, FeedOptions::default()).await;
         Instance { base_url, cache }
     }
 

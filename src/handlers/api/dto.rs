@@ -268,3 +268,72 @@ impl From<ImportReport> for ImportReportResponse {
         }
     }
 }
+
+/// Poll statistics of the feeds polled in a period, most estimated subscribers first.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct FeedStatsResponse {
+    /// Days covered, today (UTC) included.
+    pub days: u16,
+    /// The first day covered (UTC).
+    #[schema(value_type = String, format = Date, example = "2026-11-22")]
+    pub since: chrono::NaiveDate,
+    pub feeds: Vec<FeedStatsEntry>,
+}
+
+/// One feed's polls in the period.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct FeedStatsEntry {
+    /// The canonical path and query, e.g. `/levels/advanced/feed.atom?code=true`.
+    pub feed: String,
+    /// The feed's absolute URL.
+    pub url: String,
+    /// Feed responses sent (200 and 304).
+    pub requests: u64,
+    /// Of those, 304 Not Modified.
+    pub not_modified: u64,
+    /// `not_modified / requests`, 0 to 1.
+    pub not_modified_share: f64,
+    /// Body bytes sent.
+    pub bytes_sent: u64,
+    /// Distinct clients (address and User-Agent) on the busiest day.
+    pub distinct_clients: u64,
+    /// The same, without aggregators that report their subscribers.
+    pub direct_clients: u64,
+    /// Each aggregator's latest report of its subscribers to this feed.
+    pub reported_subscribers: Vec<AggregatorSubscribers>,
+    /// The reported subscribers plus the direct clients.
+    pub estimated_subscribers: u64,
+}
+
+/// Subscribers an aggregator reported in its User-Agent.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct AggregatorSubscribers {
+    /// `Feedly`, `Inoreader`, `NewsBlur`, `Feedbin`, or the first word of another
+    /// fetcher's User-Agent.
+    pub aggregator: String,
+    pub subscribers: u64,
+}
+
+impl FeedStatsEntry {
+    pub fn new(site: &Site, stats: crate::domain::FeedStats) -> Self {
+        Self {
+            url: site.public_url.join(&stats.feed),
+            not_modified_share: stats.not_modified_share(),
+            estimated_subscribers: stats.estimated_subscribers(),
+            requests: stats.requests,
+            not_modified: stats.not_modified,
+            bytes_sent: stats.bytes,
+            distinct_clients: stats.distinct_clients,
+            direct_clients: stats.direct_clients,
+            reported_subscribers: stats
+                .reported
+                .into_iter()
+                .map(|(aggregator, subscribers)| AggregatorSubscribers {
+                    aggregator,
+                    subscribers,
+                })
+                .collect(),
+            feed: stats.feed,
+        }
+    }
+}

@@ -8,6 +8,7 @@ pub mod dto;
 mod idempotency;
 mod import;
 pub mod openapi;
+mod stats;
 
 use actix_web::middleware::from_fn;
 use actix_web::web;
@@ -52,6 +53,7 @@ pub fn scope() -> actix_web::Scope<
                 .route(web::get().to(authors::get_author))
                 .route(web::patch().to(authors::rename_author)),
         )
+        .service(web::resource("/stats/feeds").route(web::get().to(stats::feed_stats)))
         .service(web::resource("/openapi.json").route(web::get().to(openapi::openapi_json)))
         .service(
             web::resource("/import")

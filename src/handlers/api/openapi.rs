@@ -6,7 +6,7 @@ use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::openapi::{Content, Ref, RefOr, ResponseBuilder};
 use utoipa::{Modify, OpenApi};
 
-use super::{articles, authors, import};
+use super::{articles, authors, import, stats};
 use crate::error::{PROBLEM_JSON, Problem, ProblemField};
 
 #[derive(OpenApi)]
@@ -27,6 +27,7 @@ use crate::error::{PROBLEM_JSON, Problem, ProblemField};
         authors::get_author,
         authors::rename_author,
         import::import_catalogue,
+        stats::feed_stats,
         openapi_json,
     ),
     components(schemas(Problem<'static>, ProblemField<'static>)),
@@ -36,6 +37,7 @@ use crate::error::{PROBLEM_JSON, Problem, ProblemField};
         (name = "articles", description = "Articles: create, read, update, delete, restore"),
         (name = "authors", description = "Authors and their feeds"),
         (name = "import", description = "Bulk import of catalogues"),
+        (name = "stats", description = "Who polls which feed: requests, 304s, clients, subscribers"),
     ),
 )]
 pub struct ApiDoc;

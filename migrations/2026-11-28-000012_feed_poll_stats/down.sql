@@ -1,0 +1,3 @@
+DROP TABLE feed_poll_subscribers;
+DROP TABLE feed_poll_clients;
+DROP TABLE feed_poll_stats;
