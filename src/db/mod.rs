@@ -15,6 +15,7 @@ mod level_sql;
 pub mod listen;
 mod models;
 mod schema;
+pub mod search;
 pub mod site;
 pub mod tokens;
 

@@ -24,6 +24,7 @@ mod negotiation;
 mod openapi;
 mod pages;
 mod reimport;
+mod search_index;
 mod seed;
 mod tombstones;
 mod websub;
