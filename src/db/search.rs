@@ -13,17 +13,19 @@ use super::Result;
 /// An edit that lands meanwhile waits for this transaction and then writes its own
 /// document; an import that changes an article's text meanwhile makes it pending again.
 pub async fn index_pending(conn: &mut AsyncPgConnection, batch: i64) -> Result<usize> {
+    // The batch as an array, so its rows are found by key: as a join, the planner chose
+    // to read the whole table for every batch.
     Ok(diesel::sql_query(
         "UPDATE article_search AS indexed \
             SET search = engfeed_search_document(articles.title, articles.summary) \
            FROM articles \
           WHERE articles.id = indexed.article_id \
-            AND indexed.article_id IN ( \
+            AND indexed.article_id = ANY (ARRAY( \
                 SELECT pending.article_id FROM article_search AS pending \
                   JOIN articles AS written ON written.id = pending.article_id \
                  WHERE pending.search IS NULL \
                  ORDER BY pending.article_id LIMIT $1 \
-                   FOR UPDATE OF pending SKIP LOCKED)",
+                   FOR UPDATE OF pending SKIP LOCKED))",
     )
     .bind::<BigInt, _>(batch)
     .execute(conn)
