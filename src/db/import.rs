@@ -10,7 +10,7 @@ use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
 use super::authors;
-use super::models::ArticleRow;
+use super::level_sql::DbLevel;
 use super::schema::articles;
 pub use crate::domain::ImportReport;
 use crate::domain::{ChangedFacets, Level, NewArticle};
@@ -182,7 +182,7 @@ impl Writes {
                     updated_at,
                     deleted_at,
                 );
-                if row.title != article.title.as_ref() || row.summary != article.summary.as_ref() {
+                if row.text_digest != text_digest(article) {
                     self.retext.push(row.id);
                 }
                 self.report.updated += 1;
@@ -512,8 +512,8 @@ fn plan<'a>(
         .and_then(|name| author_ids.get(name.as_ref()).copied());
     let stored = article
         .public_id
-        .and_then(|id| existing.by_public_id.get(&id))
-        .or_else(|| existing.by_import_key.get(&article.import_key()));
+        .and_then(|id| existing.by_public_id(&id))
+        .or_else(|| existing.by_import_key(&article.import_key()));
     let action = match stored {
         None => Action::Create,
         Some(stored) if is_unchanged(stored, article, author_id) => Action::Unchanged,
@@ -639,10 +639,8 @@ fn is_unchanged(stored: &Stored, article: &NewArticle, author_id: Option<i64>) -
     article
         .deleted_at
         .is_none_or(|d| Some(d) == stored.deleted_at)
-        && row.title == article.title.as_ref()
-        && row.summary == article.summary.as_ref()
-        && row.content_html.as_deref() == article.content_html.as_ref().map(AsRef::as_ref)
-        && row.url.as_deref() == article.url.as_ref().map(AsRef::as_ref)
+        && row.text_digest == text_digest(article)
+        && row.body_digest == body_digest(article)
         && row.author_id == author_id
         && row.level.0 == article.level
         && row.read_minutes == article.read_minutes.map(|m| i32::from(m.get()))
@@ -653,23 +651,93 @@ fn is_unchanged(stored: &Stored, article: &NewArticle, author_id: Option<i64>) -
         && article.updated_at.is_none_or(|d| d == row.updated_at)
 }
 
+/// Title and summary, as [`TEXT_DIGEST`] digests them: what the search document is made of.
+fn text_digest(article: &NewArticle) -> Vec<u8> {
+    digest(&[Some(article.title.as_ref()), Some(article.summary.as_ref())])
+}
+
+/// Content and URL, as [`BODY_DIGEST`] digests them.
+fn body_digest(article: &NewArticle) -> Vec<u8> {
+    digest(&[
+        article.content_html.as_ref().map(AsRef::as_ref),
+        article.url.as_ref().map(AsRef::as_ref),
+    ])
+}
+
+/// SHA-256 of the fields, each written as `<bytes>:<text>`, or `-` when it is NULL: no two
+/// lists of fields are written alike. PostgreSQL writes the same in [`TEXT_DIGEST`] and
+/// [`BODY_DIGEST`] (text is UTF-8 on both sides).
+fn digest(fields: &[Option<&str>]) -> Vec<u8> {
+    use sha2::{Digest, Sha256};
+    let mut hasher = Sha256::new();
+    for field in fields {
+        match field {
+            Some(text) => {
+                hasher.update(text.len().to_string());
+                hasher.update(b":");
+                hasher.update(text);
+            }
+            None => hasher.update(b"-"),
+        }
+    }
+    hasher.finalize().to_vec()
+}
+
+const TEXT_DIGEST: &str = "sha256(convert_to( \
+    octet_length(articles.title) || ':' || articles.title || \
+    octet_length(articles.summary) || ':' || articles.summary, 'UTF8'))";
+const BODY_DIGEST: &str = "sha256(convert_to( \
+    coalesce(octet_length(articles.content_html) || ':' || articles.content_html, '-') || \
+    coalesce(octet_length(articles.url) || ':' || articles.url, '-'), 'UTF8'))";
+
+/// A stored article as an import compares it: its short fields as they are, its text as
+/// digests PostgreSQL computes, so that a re-import does not fetch every article's text.
+#[derive(Queryable)]
+struct StoredRow {
+    id: i64,
+    public_id: Uuid,
+    author_id: Option<i64>,
+    level: DbLevel,
+    read_minutes: Option<i32>,
+    includes_code: bool,
+    has_summary: bool,
+    source: String,
+    published_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+    text_digest: Vec<u8>,
+    body_digest: Vec<u8>,
+}
+
 /// A stored article an item matched.
-#[derive(Clone)]
 struct Stored {
-    row: ArticleRow,
+    row: StoredRow,
     deleted_at: Option<DateTime<Utc>>,
     edited_since_import: bool,
 }
 
 /// A stored article, its import key, deletion and whether an editor changed it since.
-type MatchRow = (ArticleRow, Option<String>, Option<DateTime<Utc>>, bool);
+type MatchRow = (StoredRow, Option<String>, Option<DateTime<Utc>>, bool);
 
+/// The stored articles the catalogue names, by public id and by import key.
 struct Matches {
-    by_public_id: HashMap<Uuid, Stored>,
-    by_import_key: HashMap<String, Stored>,
+    stored: Vec<Stored>,
+    by_public_id: HashMap<Uuid, usize>,
+    by_import_key: HashMap<String, usize>,
+}
+
+impl Matches {
+    fn by_public_id(&self, id: &Uuid) -> Option<&Stored> {
+        self.by_public_id.get(id).map(|&i| &self.stored[i])
+    }
+
+    fn by_import_key(&self, key: &str) -> Option<&Stored> {
+        self.by_import_key.get(key).map(|&i| &self.stored[i])
+    }
 }
 
 async fn load_matches(conn: &mut AsyncPgConnection, catalogue: &[NewArticle]) -> Result<Matches> {
+    use diesel::dsl::sql;
+    use diesel::sql_types::Binary;
     let ids: Vec<Uuid> = catalogue.iter().filter_map(|a| a.public_id).collect();
     let keys: Vec<String> = catalogue.iter().map(NewArticle::import_key).collect();
     let rows: Vec<MatchRow> = articles::table
@@ -679,7 +747,20 @@ async fn load_matches(conn: &mut AsyncPgConnection, catalogue: &[NewArticle]) ->
                 .or(articles::import_key.eq_any(&keys)),
         )
         .select((
-            ArticleRow::as_select(),
+            (
+                articles::id,
+                articles::public_id,
+                articles::author_id,
+                articles::level,
+                articles::read_minutes,
+                articles::includes_code,
+                articles::has_summary,
+                articles::source,
+                articles::published_at,
+                articles::updated_at,
+                sql::<Binary>(TEXT_DIGEST),
+                sql::<Binary>(BODY_DIGEST),
+            ),
             articles::import_key,
             articles::deleted_at,
             articles::edited_since_import,
@@ -687,19 +768,20 @@ async fn load_matches(conn: &mut AsyncPgConnection, catalogue: &[NewArticle]) ->
         .load(conn)
         .await?;
     let mut matches = Matches {
-        by_public_id: HashMap::new(),
-        by_import_key: HashMap::new(),
+        stored: Vec::with_capacity(rows.len()),
+        by_public_id: HashMap::with_capacity(rows.len()),
+        by_import_key: HashMap::with_capacity(rows.len()),
     };
-    for (row, key, deleted_at, edited_since_import) in rows {
-        let stored = Stored {
+    for (index, (row, key, deleted_at, edited_since_import)) in rows.into_iter().enumerate() {
+        if let Some(key) = key {
+            matches.by_import_key.insert(key, index);
+        }
+        matches.by_public_id.insert(row.public_id, index);
+        matches.stored.push(Stored {
             row,
             deleted_at,
             edited_since_import,
-        };
-        if let Some(key) = key {
-            matches.by_import_key.insert(key, stored.clone());
-        }
-        matches.by_public_id.insert(stored.row.public_id, stored);
+        });
     }
     Ok(matches)
 }
