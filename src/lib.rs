@@ -9,8 +9,9 @@
 //!   `websub`;
 //! - `error`: the HTTP layer's error type (problem+json), made from `db` and render errors;
 //! - `catalogue_listener`, `feed_cache`: rendered feeds in memory with their HTTP
-//!   representations, dropped when PostgreSQL says the catalogue changed;
+//!   representations, each dropped when a change it may show is announced;
 //! - `poll_stats`: who polls which feed, counted in memory and flushed to `db` each minute;
+//! - `search_indexer`: the text-search documents imports leave pending, in the background;
 //! - `import`: what comes in (the catalogue format, other publishers' feeds);
 //! - `pages`, `feeds`: pure rendering of domain values into HTML and feed documents;
 //! - `db`: the only module that speaks SQL or names diesel; its own error type;
@@ -31,6 +32,7 @@ pub mod import;
 pub mod pages;
 pub mod poll_stats;
 pub mod routes;
+pub mod search_indexer;
 pub mod startup;
 pub mod telemetry;
 pub mod websub;

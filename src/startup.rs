@@ -122,6 +122,7 @@ fn app_state(settings: &Settings, site: Site) -> anyhow::Result<AppState> {
     ));
     crate::telemetry::metrics();
     catalogue_listener::spawn(settings.database_url.clone(), cache.clone(), reader.clone());
+    crate::search_indexer::spawn(pool.clone());
     let documents = Arc::new(FeedDocuments::new(reader, cache.clone(), site.clone()));
     let publisher = match &settings.feeds.websub_hub {
         Some(hub) => Publisher::start(hub.clone(), documents.clone(), pool.clone())

@@ -4,7 +4,7 @@ use diesel::expression::SqlLiteral;
 use diesel::pg::Pg;
 use diesel::prelude::*;
 use diesel::sql_types::{Bool, Text};
-use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
 use super::level_sql::DbLevel;
@@ -40,6 +40,33 @@ type RecordSelect<'a> = diesel::dsl::IntoBoxed<
 /// `ORDER BY published_at DESC, id DESC LIMIT n`. Unfiltered feeds of a scope are served by
 /// one of the partial `articles_live_*_recent` indexes (docs/QUERY-PLANS.md).
 pub async fn list(
+    conn: &mut AsyncPgConnection,
+    scope: &FeedScope,
+    query: &ArticleQuery,
+) -> Result<Page> {
+    if query.filter.text.is_some() {
+        return conn
+            .transaction(async |conn| {
+                plan_for_these_words(conn).await?;
+                list_page(conn, scope, query).await
+            })
+            .await;
+    }
+    list_page(conn, scope, query).await
+}
+
+/// Plans the transaction's next queries for the words they search. How many articles a
+/// word matches decides the plan: a common word is best found by walking the newest
+/// articles and checking each, a rare one through the GIN index. A prepared statement's
+/// generic plan cannot know the words, and settles on one plan for all.
+async fn plan_for_these_words(conn: &mut AsyncPgConnection) -> Result<()> {
+    diesel::sql_query("SELECT set_config('plan_cache_mode', 'force_custom_plan', true)")
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+async fn list_page(
     conn: &mut AsyncPgConnection,
     scope: &FeedScope,
     query: &ArticleQuery,
@@ -80,6 +107,24 @@ pub async fn list(
 /// Articles of the scope and filter deleted at or after `since`, the latest deletion
 /// first, at most `limit`: the feed's RFC 6721 tombstones.
 pub async fn deleted_since(
+    conn: &mut AsyncPgConnection,
+    scope: &FeedScope,
+    filter: &ArticleFilter,
+    since: DateTime<Utc>,
+    limit: i64,
+) -> Result<Vec<Tombstone>> {
+    if filter.text.is_some() {
+        return conn
+            .transaction(async |conn| {
+                plan_for_these_words(conn).await?;
+                deleted_rows(conn, scope, filter, since, limit).await
+            })
+            .await;
+    }
+    deleted_rows(conn, scope, filter, since, limit).await
+}
+
+async fn deleted_rows(
     conn: &mut AsyncPgConnection,
     scope: &FeedScope,
     filter: &ArticleFilter,
@@ -167,11 +212,23 @@ fn filtered<'a>(mut select: RecordSelect<'a>, filter: &'a ArticleFilter) -> Reco
         select = select.filter(articles::published_at.lt(until));
     }
     if let Some(text) = &filter.text {
+        // The article's stored document (GIN-indexed), or, while the search indexer has
+        // yet to compute it (after an import), the same document computed here: a search
+        // finds the same articles before and after indexing (migration 11).
         select = select.filter(
-            // `search` is the stored to_tsvector of title and summary (GIN-indexed).
-            diesel::dsl::sql::<Bool>("articles.search @@ websearch_to_tsquery('english', ")
-                .bind::<Text, _>(text.clone())
-                .sql(")"),
+            diesel::dsl::sql::<Bool>(
+                "EXISTS (SELECT 1 FROM article_search \
+                  WHERE article_search.article_id = articles.id \
+                    AND (article_search.search @@ websearch_to_tsquery('english', ",
+            )
+            .bind::<Text, _>(text.clone())
+            .sql(
+                ") OR (article_search.search IS NULL \
+                    AND engfeed_search_document(articles.title, articles.summary) \
+                        @@ websearch_to_tsquery('english', ",
+            )
+            .bind::<Text, _>(text.clone())
+            .sql("))))"),
         );
     }
     select

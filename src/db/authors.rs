@@ -104,13 +104,83 @@ pub(super) async fn ensure(
         .await?
         .into_iter()
         .collect();
-    for name in names {
+    let missing: Vec<&AuthorName> = names
+        .iter()
+        .copied()
+        .filter(|name| !ids.contains_key(name.as_ref()))
+        .collect();
+    ids.extend(insert_all(conn, &missing).await?);
+    // What a concurrent writer took meanwhile goes the careful way, one at a time.
+    for name in missing {
         if !ids.contains_key(name.as_ref()) {
             let id = insert(conn, name).await?;
             ids.insert(name.as_ref().to_owned(), id);
         }
     }
     Ok(ids)
+}
+
+/// New authors, each with a free slug, in one look-up and one insert (an import may bring
+/// thousands). Returns the ids of those inserted; a name or slug a concurrent writer took
+/// meanwhile is left out, for [`insert`] to settle.
+async fn insert_all(
+    conn: &mut AsyncPgConnection,
+    names: &[&AuthorName],
+) -> Result<HashMap<String, i64>> {
+    if names.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let bases: Vec<AuthorSlug> = names.iter().map(|name| name.base_slug()).collect();
+    let mut taken = taken_slugs(conn, &bases).await?;
+    let rows: Vec<(&str, String)> = names
+        .iter()
+        .zip(&bases)
+        .map(|(name, base)| {
+            let slug = std::iter::once(base.clone())
+                .chain((2..).map(|n| base.numbered(n)))
+                .find(|candidate| !taken.contains(candidate.as_ref()))
+                .unwrap_or_else(|| base.clone());
+            taken.insert(slug.as_ref().to_owned());
+            (name.as_ref(), slug.as_ref().to_owned())
+        })
+        .collect();
+    let mut ids = HashMap::with_capacity(rows.len());
+    // Two parameters a row, within PostgreSQL's 65,535.
+    for chunk in rows.chunks(20_000) {
+        let values: Vec<_> = chunk
+            .iter()
+            .map(|(name, slug)| (authors::name.eq(*name), authors::slug.eq(slug)))
+            .collect();
+        let inserted: Vec<(String, i64)> = diesel::insert_into(authors::table)
+            .values(values)
+            .on_conflict_do_nothing()
+            .returning((authors::name, authors::id))
+            .get_results(conn)
+            .await?;
+        ids.extend(inserted);
+    }
+    Ok(ids)
+}
+
+/// The slugs taken among `bases` and their numbered forms (`base-2`, ...).
+async fn taken_slugs(
+    conn: &mut AsyncPgConnection,
+    bases: &[AuthorSlug],
+) -> Result<HashSet<String>> {
+    #[derive(QueryableByName)]
+    struct Taken {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        slug: String,
+    }
+    let bases: Vec<&str> = bases.iter().map(AsRef::as_ref).collect();
+    let rows: Vec<Taken> = diesel::sql_query(
+        "SELECT slug FROM authors \
+          WHERE slug = ANY($1) OR regexp_replace(slug, '-[0-9]+$', '') = ANY($1)",
+    )
+    .bind::<diesel::sql_types::Array<diesel::sql_types::Text>, _>(bases)
+    .load(conn)
+    .await?;
+    Ok(rows.into_iter().map(|t| t.slug).collect())
 }
 
 /// Tries at most this many slugs for a new author before the conflict is reported.

@@ -5,11 +5,12 @@ use std::collections::{BTreeSet, HashMap};
 
 use chrono::{DateTime, SubsecRound, TimeDelta, Utc};
 use diesel::prelude::*;
+use diesel::sql_types::{Array, BigInt, Bool, Integer, Nullable, Text, Timestamptz};
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
 use super::authors;
-use super::models::{ArticleInsert, ArticleRow, values_of};
+use super::level_sql::DbLevel;
 use super::schema::articles;
 pub use crate::domain::ImportReport;
 use crate::domain::{ArticleFacets, ChangedFacets, Level, NewArticle};
@@ -31,8 +32,9 @@ pub struct Imported {
     pub changed: ChangedFacets,
 }
 
-/// PostgreSQL takes at most 65,535 bind parameters per statement; 15 columns a row.
-const INSERT_CHUNK: usize = 2_000;
+/// Rows per statement: each column goes as one array parameter, so a statement's size is
+/// bounded by memory, not by PostgreSQL's 65,535 parameters. Progress is reported per chunk.
+const WRITE_CHUNK: usize = 10_000;
 
 /// Imports `articles` (newest first) all or nothing. Articles are matched by public id,
 /// else by import key.
@@ -68,6 +70,7 @@ pub async fn import_reporting(
 ) -> Result<Imported> {
     conn.transaction(async |conn| {
         super::site::begin_catalogue_write(conn).await?;
+        defer_search_documents(conn).await?;
         let names: BTreeSet<_> = catalogue.iter().filter_map(|a| a.author.as_ref()).collect();
         let author_ids = authors::ensure(conn, &names).await?;
         let existing = load_matches(conn, catalogue).await?;
@@ -80,11 +83,12 @@ pub async fn import_reporting(
         // Rows are written oldest first, so that the id, which breaks ties in every
         // feed's order, agrees with the dates.
         for (plan, article, stamp) in dated.into_iter().rev() {
-            writes.apply(conn, plan, article, stamp).await?;
+            writes.apply(plan, article, stamp);
             if !matches!(plan.action, Action::Create) {
                 progress(1);
             }
         }
+        writes.update_changed(conn).await?;
         let report = writes.insert_new(conn, progress).await?;
         // One entry for the whole import: its counts, not a copy of every article.
         super::audit::record(
@@ -133,23 +137,22 @@ async fn dated<'p, 'a>(
         .collect())
 }
 
-/// What an import has written so far, and the new rows it has yet to insert.
+/// What an import has decided to write: its report so far, the facets it changes, and the
+/// rows it has yet to update and insert, each set in a few statements (not one a row).
 #[derive(Default)]
-struct Writes<'a> {
+struct Writes {
     report: ImportReport,
     changed: Touched,
-    inserts: Vec<ArticleInsert<'a>>,
+    inserts: NewRows,
+    updates: ChangedRows,
+    /// Updated articles whose title or summary changed: their search document is stale.
+    retext: Vec<i64>,
 }
 
-impl<'a> Writes<'a> {
-    /// Carries out one item's plan; new articles wait for [`Writes::insert_new`].
-    async fn apply(
-        &mut self,
-        conn: &mut AsyncPgConnection,
-        plan: &Plan<'_>,
-        article: &'a NewArticle,
-        stamp: DateTime<Utc>,
-    ) -> Result<()> {
+impl Writes {
+    /// Takes one item's plan; rows are written by [`Writes::update_changed`] and
+    /// [`Writes::insert_new`].
+    fn apply(&mut self, plan: &Plan<'_>, article: &NewArticle, stamp: DateTime<Utc>) {
         let author_id = plan.author_id;
         if plan.action.writes() {
             self.changed.add(TouchedArticle::new(article, author_id));
@@ -158,13 +161,8 @@ impl<'a> Writes<'a> {
             Action::Create => {
                 let published_at = article.published_at.unwrap_or(stamp);
                 let updated_at = article.updated_at.unwrap_or(published_at);
-                self.inserts.push(ArticleInsert {
-                    public_id: article.public_id.unwrap_or_else(Uuid::new_v4),
-                    import_key: Some(article.import_key()),
-                    deleted_at: article.deleted_at,
-                    edited_since_import: false,
-                    values: values_of(article, author_id, published_at, updated_at),
-                });
+                self.inserts
+                    .push(article, author_id, published_at, updated_at);
             }
             Action::Unchanged => self.report.unchanged += 1,
             Action::KeepEdited => self.report.kept_edited += 1,
@@ -174,34 +172,310 @@ impl<'a> Writes<'a> {
                 self.changed.add(TouchedArticle::stored(row));
                 let published_at = article.published_at.unwrap_or(row.published_at);
                 let updated_at = article.updated_at.unwrap_or(stamp.max(published_at));
-                diesel::update(articles::table.find(row.id))
-                    .set((
-                        values_of(article, author_id, published_at, updated_at),
-                        articles::deleted_at.eq(article.deleted_at.or(*deleted_at)),
-                        articles::edited_since_import.eq(false),
-                    ))
-                    .execute(conn)
-                    .await?;
+                let deleted_at = article.deleted_at.or(*deleted_at);
+                self.updates.push(
+                    row.id,
+                    article,
+                    author_id,
+                    published_at,
+                    updated_at,
+                    deleted_at,
+                );
+                if row.text_digest != text_digest(article) {
+                    self.retext.push(row.id);
+                }
                 self.report.updated += 1;
             }
+        }
+    }
+
+    /// Writes the updates, in chunks, and marks the search documents of those whose text
+    /// changed as pending.
+    async fn update_changed(&mut self, conn: &mut AsyncPgConnection) -> Result<()> {
+        for chunk in self.updates.chunks(WRITE_CHUNK) {
+            chunk.update(conn).await?;
+        }
+        for ids in self.retext.chunks(WRITE_CHUNK) {
+            diesel::sql_query(
+                "INSERT INTO article_search (article_id) SELECT unnest($1::bigint[]) \
+                 ON CONFLICT (article_id) DO UPDATE SET search = NULL",
+            )
+            .bind::<Array<BigInt>, _>(ids)
+            .execute(conn)
+            .await?;
         }
         Ok(())
     }
 
-    /// Inserts the new articles in chunks, oldest first; returns the finished report.
+    /// Inserts the new articles in chunks, oldest first, each with a pending search
+    /// document; returns the finished report.
     async fn insert_new(
         &mut self,
         conn: &mut AsyncPgConnection,
         progress: &mut (dyn FnMut(usize) + Send),
     ) -> Result<ImportReport> {
-        for chunk in self.inserts.chunks(INSERT_CHUNK) {
-            self.report.created += diesel::insert_into(articles::table)
-                .values(chunk)
-                .execute(conn)
-                .await?;
+        for chunk in self.inserts.chunks(WRITE_CHUNK) {
+            self.report.created += chunk.insert(conn).await?;
             progress(chunk.len());
         }
         Ok(self.report)
+    }
+}
+
+/// Until commit, writes to `articles` leave their search documents to the search indexer
+/// (the trigger of migration 11 would compute each one in the import), and set-based
+/// statements get the memory to keep their rows out of temporary files.
+async fn defer_search_documents(conn: &mut AsyncPgConnection) -> Result<()> {
+    diesel::sql_query(
+        "SELECT set_config('engfeed.defer_search', 'on', true), \
+                set_config('work_mem', '64MB', true)",
+    )
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// The values an import writes to an article, column by column: each column is one array
+/// parameter of a set-based statement (`unnest`).
+#[derive(Default)]
+struct ArticleColumns {
+    title: Vec<String>,
+    summary: Vec<String>,
+    content_html: Vec<Option<String>>,
+    url: Vec<Option<String>>,
+    author_id: Vec<Option<i64>>,
+    level: Vec<&'static str>,
+    read_minutes: Vec<Option<i32>>,
+    includes_code: Vec<bool>,
+    has_summary: Vec<bool>,
+    source: Vec<String>,
+    published_at: Vec<DateTime<Utc>>,
+    updated_at: Vec<DateTime<Utc>>,
+    deleted_at: Vec<Option<DateTime<Utc>>>,
+}
+
+impl ArticleColumns {
+    fn push(
+        &mut self,
+        article: &NewArticle,
+        author_id: Option<i64>,
+        published_at: DateTime<Utc>,
+        updated_at: DateTime<Utc>,
+        deleted_at: Option<DateTime<Utc>>,
+    ) {
+        self.title.push(article.title.as_ref().to_owned());
+        self.summary.push(article.summary.as_ref().to_owned());
+        self.content_html
+            .push(article.content_html.as_ref().map(|c| c.as_ref().to_owned()));
+        self.url
+            .push(article.url.as_ref().map(|u| u.as_ref().to_owned()));
+        self.author_id.push(author_id);
+        self.level.push(article.level.as_str());
+        self.read_minutes
+            .push(article.read_minutes.map(|m| i32::from(m.get())));
+        self.includes_code.push(article.includes_code);
+        self.has_summary.push(article.has_summary);
+        self.source.push(article.source.as_ref().to_owned());
+        self.published_at.push(published_at);
+        self.updated_at.push(updated_at);
+        self.deleted_at.push(deleted_at);
+    }
+
+    fn len(&self) -> usize {
+        self.title.len()
+    }
+
+    /// Rows `range` of every column.
+    fn slice(&self, range: std::ops::Range<usize>) -> ArticleColumnsRef<'_> {
+        ArticleColumnsRef {
+            title: &self.title[range.clone()],
+            summary: &self.summary[range.clone()],
+            content_html: &self.content_html[range.clone()],
+            url: &self.url[range.clone()],
+            author_id: &self.author_id[range.clone()],
+            level: &self.level[range.clone()],
+            read_minutes: &self.read_minutes[range.clone()],
+            includes_code: &self.includes_code[range.clone()],
+            has_summary: &self.has_summary[range.clone()],
+            source: &self.source[range.clone()],
+            published_at: &self.published_at[range.clone()],
+            updated_at: &self.updated_at[range.clone()],
+            deleted_at: &self.deleted_at[range],
+        }
+    }
+}
+
+/// A chunk of [`ArticleColumns`].
+struct ArticleColumnsRef<'a> {
+    title: &'a [String],
+    summary: &'a [String],
+    content_html: &'a [Option<String>],
+    url: &'a [Option<String>],
+    author_id: &'a [Option<i64>],
+    level: &'a [&'static str],
+    read_minutes: &'a [Option<i32>],
+    includes_code: &'a [bool],
+    has_summary: &'a [bool],
+    source: &'a [String],
+    published_at: &'a [DateTime<Utc>],
+    updated_at: &'a [DateTime<Utc>],
+    deleted_at: &'a [Option<DateTime<Utc>>],
+}
+
+/// The columns in the order of [`ARTICLE_COLUMNS`], as the first parameters of `query`.
+macro_rules! bind_article_columns {
+    ($query:expr, $c:expr) => {
+        $query
+            .bind::<Array<Text>, _>($c.title)
+            .bind::<Array<Text>, _>($c.summary)
+            .bind::<Array<Nullable<Text>>, _>($c.content_html)
+            .bind::<Array<Nullable<Text>>, _>($c.url)
+            .bind::<Array<Nullable<BigInt>>, _>($c.author_id)
+            .bind::<Array<Text>, _>($c.level)
+            .bind::<Array<Nullable<Integer>>, _>($c.read_minutes)
+            .bind::<Array<Bool>, _>($c.includes_code)
+            .bind::<Array<Bool>, _>($c.has_summary)
+            .bind::<Array<Text>, _>($c.source)
+            .bind::<Array<Timestamptz>, _>($c.published_at)
+            .bind::<Array<Timestamptz>, _>($c.updated_at)
+            .bind::<Array<Nullable<Timestamptz>>, _>($c.deleted_at)
+    };
+}
+
+/// The columns every import write sets, and their parameters as `unnest` takes them.
+const ARTICLE_COLUMNS: &str = "title, summary, content_html, url, author_id, level, \
+     read_minutes, includes_code, has_summary, source, published_at, updated_at, deleted_at";
+const ARTICLE_ARRAYS: &str = "$1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[], \
+     $6::text[], $7::integer[], $8::boolean[], $9::boolean[], $10::text[], \
+     $11::timestamptz[], $12::timestamptz[], $13::timestamptz[]";
+
+/// New articles, oldest first.
+#[derive(Default)]
+struct NewRows {
+    public_id: Vec<Uuid>,
+    import_key: Vec<String>,
+    columns: ArticleColumns,
+}
+
+impl NewRows {
+    fn push(
+        &mut self,
+        article: &NewArticle,
+        author_id: Option<i64>,
+        published_at: DateTime<Utc>,
+        updated_at: DateTime<Utc>,
+    ) {
+        self.public_id
+            .push(article.public_id.unwrap_or_else(Uuid::new_v4));
+        self.import_key.push(article.import_key());
+        self.columns.push(
+            article,
+            author_id,
+            published_at,
+            updated_at,
+            article.deleted_at,
+        );
+    }
+
+    fn chunks(&self, size: usize) -> impl Iterator<Item = NewChunk<'_>> {
+        let len = self.columns.len();
+        (0..len).step_by(size.max(1)).map(move |start| {
+            let range = start..(start + size).min(len);
+            NewChunk {
+                public_id: &self.public_id[range.clone()],
+                import_key: &self.import_key[range.clone()],
+                columns: self.columns.slice(range),
+            }
+        })
+    }
+}
+
+struct NewChunk<'a> {
+    public_id: &'a [Uuid],
+    import_key: &'a [String],
+    columns: ArticleColumnsRef<'a>,
+}
+
+impl NewChunk<'_> {
+    fn len(&self) -> usize {
+        self.public_id.len()
+    }
+
+    /// One statement: the rows, in order (the id follows the listing), and a pending
+    /// search document for each. Returns how many articles it created.
+    async fn insert(&self, conn: &mut AsyncPgConnection) -> Result<usize> {
+        let sql = format!(
+            "WITH written AS ( \
+                 INSERT INTO articles ({ARTICLE_COLUMNS}, public_id, import_key) \
+                 SELECT * FROM unnest({ARTICLE_ARRAYS}, $14::uuid[], $15::text[]) \
+                 RETURNING id) \
+             INSERT INTO article_search (article_id) SELECT id FROM written"
+        );
+        let query = bind_article_columns!(diesel::sql_query(sql), &self.columns)
+            .bind::<Array<diesel::sql_types::Uuid>, _>(self.public_id)
+            .bind::<Array<Text>, _>(self.import_key);
+        Ok(query.execute(conn).await?)
+    }
+}
+
+/// Stored articles to write over, oldest first.
+#[derive(Default)]
+struct ChangedRows {
+    id: Vec<i64>,
+    columns: ArticleColumns,
+}
+
+impl ChangedRows {
+    fn push(
+        &mut self,
+        id: i64,
+        article: &NewArticle,
+        author_id: Option<i64>,
+        published_at: DateTime<Utc>,
+        updated_at: DateTime<Utc>,
+        deleted_at: Option<DateTime<Utc>>,
+    ) {
+        self.id.push(id);
+        self.columns
+            .push(article, author_id, published_at, updated_at, deleted_at);
+    }
+
+    fn chunks(&self, size: usize) -> impl Iterator<Item = ChangedChunk<'_>> {
+        let len = self.columns.len();
+        (0..len).step_by(size.max(1)).map(move |start| {
+            let range = start..(start + size).min(len);
+            ChangedChunk {
+                id: &self.id[range.clone()],
+                columns: self.columns.slice(range),
+            }
+        })
+    }
+}
+
+struct ChangedChunk<'a> {
+    id: &'a [i64],
+    columns: ArticleColumnsRef<'a>,
+}
+
+impl ChangedChunk<'_> {
+    /// One statement for the whole chunk; the import owns the articles again.
+    async fn update(&self, conn: &mut AsyncPgConnection) -> Result<()> {
+        let assignments = ARTICLE_COLUMNS
+            .split(',')
+            .map(|column| format!("{0} = changed.{0}", column.trim()))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let sql = format!(
+            "UPDATE articles SET {assignments}, edited_since_import = false \
+               FROM unnest({ARTICLE_ARRAYS}, $14::bigint[]) \
+                    AS changed({ARTICLE_COLUMNS}, id) \
+              WHERE articles.id = changed.id"
+        );
+        bind_article_columns!(diesel::sql_query(sql), &self.columns)
+            .bind::<Array<BigInt>, _>(self.id)
+            .execute(conn)
+            .await?;
+        Ok(())
     }
 }
 
@@ -237,8 +511,8 @@ fn plan<'a>(
         .and_then(|name| author_ids.get(name.as_ref()).copied());
     let stored = article
         .public_id
-        .and_then(|id| existing.by_public_id.get(&id))
-        .or_else(|| existing.by_import_key.get(&article.import_key()));
+        .and_then(|id| existing.by_public_id(&id))
+        .or_else(|| existing.by_import_key(&article.import_key()));
     let action = match stored {
         None => Action::Create,
         Some(stored) if is_unchanged(stored, article, author_id) => Action::Unchanged,
@@ -383,7 +657,7 @@ impl TouchedArticle {
         }
     }
 
-    fn stored(row: &ArticleRow) -> Self {
+    fn stored(row: &StoredRow) -> Self {
         Self {
             level: row.level.0,
             author_id: row.author_id,
@@ -400,10 +674,8 @@ fn is_unchanged(stored: &Stored, article: &NewArticle, author_id: Option<i64>) -
     article
         .deleted_at
         .is_none_or(|d| Some(d) == stored.deleted_at)
-        && row.title == article.title.as_ref()
-        && row.summary == article.summary.as_ref()
-        && row.content_html.as_deref() == article.content_html.as_ref().map(AsRef::as_ref)
-        && row.url.as_deref() == article.url.as_ref().map(AsRef::as_ref)
+        && row.text_digest == text_digest(article)
+        && row.body_digest == body_digest(article)
         && row.author_id == author_id
         && row.level.0 == article.level
         && row.read_minutes == article.read_minutes.map(|m| i32::from(m.get()))
@@ -414,23 +686,93 @@ fn is_unchanged(stored: &Stored, article: &NewArticle, author_id: Option<i64>) -
         && article.updated_at.is_none_or(|d| d == row.updated_at)
 }
 
+/// Title and summary, as [`TEXT_DIGEST`] digests them: what the search document is made of.
+fn text_digest(article: &NewArticle) -> Vec<u8> {
+    digest(&[Some(article.title.as_ref()), Some(article.summary.as_ref())])
+}
+
+/// Content and URL, as [`BODY_DIGEST`] digests them.
+fn body_digest(article: &NewArticle) -> Vec<u8> {
+    digest(&[
+        article.content_html.as_ref().map(AsRef::as_ref),
+        article.url.as_ref().map(AsRef::as_ref),
+    ])
+}
+
+/// SHA-256 of the fields, each written as `<bytes>:<text>`, or `-` when it is NULL: no two
+/// lists of fields are written alike. PostgreSQL writes the same in [`TEXT_DIGEST`] and
+/// [`BODY_DIGEST`] (text is UTF-8 on both sides).
+fn digest(fields: &[Option<&str>]) -> Vec<u8> {
+    use sha2::{Digest, Sha256};
+    let mut hasher = Sha256::new();
+    for field in fields {
+        match field {
+            Some(text) => {
+                hasher.update(text.len().to_string());
+                hasher.update(b":");
+                hasher.update(text);
+            }
+            None => hasher.update(b"-"),
+        }
+    }
+    hasher.finalize().to_vec()
+}
+
+const TEXT_DIGEST: &str = "sha256(convert_to( \
+    octet_length(articles.title) || ':' || articles.title || \
+    octet_length(articles.summary) || ':' || articles.summary, 'UTF8'))";
+const BODY_DIGEST: &str = "sha256(convert_to( \
+    coalesce(octet_length(articles.content_html) || ':' || articles.content_html, '-') || \
+    coalesce(octet_length(articles.url) || ':' || articles.url, '-'), 'UTF8'))";
+
+/// A stored article as an import compares it: its short fields as they are, its text as
+/// digests PostgreSQL computes, so that a re-import does not fetch every article's text.
+#[derive(Queryable)]
+struct StoredRow {
+    id: i64,
+    public_id: Uuid,
+    author_id: Option<i64>,
+    level: DbLevel,
+    read_minutes: Option<i32>,
+    includes_code: bool,
+    has_summary: bool,
+    source: String,
+    published_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+    text_digest: Vec<u8>,
+    body_digest: Vec<u8>,
+}
+
 /// A stored article an item matched.
-#[derive(Clone)]
 struct Stored {
-    row: ArticleRow,
+    row: StoredRow,
     deleted_at: Option<DateTime<Utc>>,
     edited_since_import: bool,
 }
 
 /// A stored article, its import key, deletion and whether an editor changed it since.
-type MatchRow = (ArticleRow, Option<String>, Option<DateTime<Utc>>, bool);
+type MatchRow = (StoredRow, Option<String>, Option<DateTime<Utc>>, bool);
 
+/// The stored articles the catalogue names, by public id and by import key.
 struct Matches {
-    by_public_id: HashMap<Uuid, Stored>,
-    by_import_key: HashMap<String, Stored>,
+    stored: Vec<Stored>,
+    by_public_id: HashMap<Uuid, usize>,
+    by_import_key: HashMap<String, usize>,
+}
+
+impl Matches {
+    fn by_public_id(&self, id: &Uuid) -> Option<&Stored> {
+        self.by_public_id.get(id).map(|&i| &self.stored[i])
+    }
+
+    fn by_import_key(&self, key: &str) -> Option<&Stored> {
+        self.by_import_key.get(key).map(|&i| &self.stored[i])
+    }
 }
 
 async fn load_matches(conn: &mut AsyncPgConnection, catalogue: &[NewArticle]) -> Result<Matches> {
+    use diesel::dsl::sql;
+    use diesel::sql_types::Binary;
     let ids: Vec<Uuid> = catalogue.iter().filter_map(|a| a.public_id).collect();
     let keys: Vec<String> = catalogue.iter().map(NewArticle::import_key).collect();
     let rows: Vec<MatchRow> = articles::table
@@ -440,7 +782,20 @@ async fn load_matches(conn: &mut AsyncPgConnection, catalogue: &[NewArticle]) ->
                 .or(articles::import_key.eq_any(&keys)),
         )
         .select((
-            ArticleRow::as_select(),
+            (
+                articles::id,
+                articles::public_id,
+                articles::author_id,
+                articles::level,
+                articles::read_minutes,
+                articles::includes_code,
+                articles::has_summary,
+                articles::source,
+                articles::published_at,
+                articles::updated_at,
+                sql::<Binary>(TEXT_DIGEST),
+                sql::<Binary>(BODY_DIGEST),
+            ),
             articles::import_key,
             articles::deleted_at,
             articles::edited_since_import,
@@ -448,19 +803,20 @@ async fn load_matches(conn: &mut AsyncPgConnection, catalogue: &[NewArticle]) ->
         .load(conn)
         .await?;
     let mut matches = Matches {
-        by_public_id: HashMap::new(),
-        by_import_key: HashMap::new(),
+        stored: Vec::with_capacity(rows.len()),
+        by_public_id: HashMap::with_capacity(rows.len()),
+        by_import_key: HashMap::with_capacity(rows.len()),
     };
-    for (row, key, deleted_at, edited_since_import) in rows {
-        let stored = Stored {
+    for (index, (row, key, deleted_at, edited_since_import)) in rows.into_iter().enumerate() {
+        if let Some(key) = key {
+            matches.by_import_key.insert(key, index);
+        }
+        matches.by_public_id.insert(row.public_id, index);
+        matches.stored.push(Stored {
             row,
             deleted_at,
             edited_since_import,
-        };
-        if let Some(key) = key {
-            matches.by_import_key.insert(key, stored.clone());
-        }
-        matches.by_public_id.insert(stored.row.public_id, stored);
+        });
     }
     Ok(matches)
 }

@@ -16,6 +16,7 @@ pub mod listen;
 mod models;
 pub mod poll_stats;
 mod schema;
+pub mod search;
 pub mod site;
 pub mod tokens;
 

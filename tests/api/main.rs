@@ -26,6 +26,7 @@ mod openapi;
 mod pages;
 mod poll_stats;
 mod reimport;
+mod search_index;
 mod seed;
 mod selective_invalidation;
 mod tombstones;

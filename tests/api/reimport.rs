@@ -224,3 +224,42 @@ async fn the_respacing_migration_turns_microsecond_dates_into_listing_seconds() 
         assert_eq!(db.count(never_updated).await, 2);
     }
 }
+
+#[tokio::test]
+async fn a_reimport_finds_text_in_any_script_unchanged_and_a_changed_letter_changed() {
+    // Imports compare stored text by digests PostgreSQL computes against ones made in Rust:
+    // the two must agree on every character, and on what is NULL.
+    let db = TestDatabase::new().await;
+    let mut conn = db.connection().await;
+    let items = |summary: &str| {
+        json!([
+            {"title": "Ὀδός – naïve 日本語 🦀", "summary": summary, "level": "beginner",
+             "includes_code": true, "has_summary": true, "source": "Ακμή",
+             "content_html": "<p>x &lt; y: 😀</p>", "url": "https://acme.example/ü"},
+            {"title": "No body", "summary": "", "level": "advanced",
+             "includes_code": false, "has_summary": false, "source": "Acme"}
+        ])
+        .to_string()
+    };
+    let import = async |conn: &mut engfeed::db::Connection, json: String| {
+        let catalogue = engfeed::import::Catalogue::from_json(json.as_bytes()).expect("catalogue");
+        engfeed::db::import::import(
+            conn,
+            &catalogue.articles,
+            Utc::now(),
+            None,
+            engfeed::db::import::EditedArticles::Keep,
+        )
+        .await
+        .expect("import")
+        .report
+    };
+    assert_eq!(
+        import(&mut conn, items("Ünïcödé, ½ and ∑.")).await.created,
+        2
+    );
+    let again = import(&mut conn, items("Ünïcödé, ½ and ∑.")).await;
+    assert_eq!((again.unchanged, again.updated), (2, 0));
+    let changed = import(&mut conn, items("Ünïcödé, ½ and ∏.")).await;
+    assert_eq!((changed.unchanged, changed.updated), (1, 1));
+}
