@@ -91,6 +91,13 @@ pub struct Updated {
     pub current: ArticleRecord,
 }
 
+impl Updated {
+    /// Both versions: the article may have left one feed for another.
+    pub fn changed(&self) -> ChangedFacets {
+        ChangedFacets::of([&self.previous.article, &self.current.article])
+    }
+}
+
 /// Changes an article to what `merge` makes of it, read under the row lock: two concurrent
 /// partial updates of different fields both land. `merge` answers `None` when the request
 /// changes nothing; then nothing is written (no new version, no cache flush).
@@ -137,9 +144,9 @@ where
             entry(actor, "update", id, Some(&previous), Some(&current)),
         )
         .await?;
-        let changed = ChangedFacets::of([&previous.article, &current.article]);
-        super::site::end_catalogue_write(conn, &changed).await?;
-        Ok(Updated { previous, current })
+        let updated = Updated { previous, current };
+        super::site::end_catalogue_write(conn, &updated.changed()).await?;
+        Ok(updated)
     })
     .await
 }

@@ -1,7 +1,7 @@
 use std::sync::Arc;
 
 use crate::config::FeedOptions;
-use crate::db::DbPool;
+use crate::db::{self, DbPool};
 use crate::domain::{ChangedFacets, Site};
 use crate::feed_cache::FeedCache;
 use crate::feed_documents::FeedDocuments;
@@ -27,11 +27,13 @@ pub struct AppState {
 }
 
 impl AppState {
-    /// A write through this instance committed: the feeds that may show it are rendered
-    /// anew from now on (other instances hear of it by NOTIFY, and so does this one, a
-    /// little later), and the WebSub hub, if any, is told which of the directory's feeds
-    /// changed.
-    pub fn catalogue_changed(&self, changes: &ChangedFacets) {
+    /// A write through this instance committed on `conn` (a connection to the primary):
+    /// this instance's reader learns the clock it committed at once (the NOTIFY may come
+    /// after the writer's next read), the feeds that may show the change are rendered anew
+    /// from now on (other instances hear of it by NOTIFY, and so does this one, a little
+    /// later), and the WebSub hub, if any, is told which of the directory's feeds changed.
+    pub async fn catalogue_changed(&self, conn: &mut db::Connection, changes: &ChangedFacets) {
+        self.documents.wrote(conn).await;
         self.cache.articles_changed(changes);
         self.publisher
             .publish(directory::changed_documents(&self.site, changes));

@@ -138,8 +138,9 @@ async fn create(
         Some(client.token_id),
     )
     .await?;
-    state.documents.wrote(&mut conn).await;
-    state.catalogue_changed(&ChangedFacets::of([&record.article]));
+    state
+        .catalogue_changed(&mut conn, &ChangedFacets::of([&record.article]))
+        .await;
     let location = state
         .site
         .public_url
@@ -192,11 +193,7 @@ pub async fn update_article(
     )
     .await?;
     if updated.current.version != updated.previous.version {
-        state.documents.wrote(&mut conn).await;
-        state.catalogue_changed(&ChangedFacets::of([
-            &updated.previous.article,
-            &updated.current.article,
-        ]));
+        state.catalogue_changed(&mut conn, &updated.changed()).await;
     }
     Ok(article_response(
         HttpResponse::Ok(),
@@ -269,8 +266,9 @@ async fn set_deleted(
         Some(client.token_id),
     )
     .await?;
-    state.documents.wrote(&mut conn).await;
-    state.catalogue_changed(&ChangedFacets::of([&record.article]));
+    state
+        .catalogue_changed(&mut conn, &ChangedFacets::of([&record.article]))
+        .await;
     Ok(article_response(HttpResponse::Ok(), &state.site, &record))
 }
 

@@ -79,8 +79,7 @@ pub async fn rename_author(
         }
         RenameError::Store(e) => e.into(),
     })?;
-    state.documents.wrote(&mut conn).await;
-    state.catalogue_changed(&renamed.changed);
+    state.catalogue_changed(&mut conn, &renamed.changed).await;
     let summary = db::authors::summaries(&mut conn, Some(&slug))
         .await?
         .pop()

@@ -91,8 +91,7 @@ async fn import(
         edited,
     )
     .await?;
-    state.documents.wrote(&mut conn).await;
-    state.catalogue_changed(&imported.changed);
+    state.catalogue_changed(&mut conn, &imported.changed).await;
     let report = &imported.report;
     for (outcome, count) in [
         ("created", report.created),
