@@ -15,9 +15,10 @@
 //! - `import`: what comes in (the catalogue format, other publishers' feeds);
 //! - `pages`, `feeds`: pure rendering of domain values into HTML and feed documents;
 //! - `db`: the only module that speaks SQL or names diesel; its own error type;
-//! - `config`, `telemetry`: settings; logs and metrics;
+//! - `config`, `telemetry`, `access_log`: settings; logs and metrics; the access log;
 //! - `domain`: validated types, no I/O, no wire formats.
 
+pub mod access_log;
 pub mod catalogue_listener;
 pub mod cli;
 pub mod config;

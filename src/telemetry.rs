@@ -18,7 +18,7 @@ pub enum LogFormat {
 }
 
 /// Logs to stderr, filtered by `RUST_LOG` (default `info`): one line per request (target
-/// `engfeed::access`) and whatever else happens. Lines are written by a background thread
+/// `engfeed::access`, written by [`crate::access_log`]) and whatever else happens. Lines are written by a background thread
 /// through a buffer, not by the worker that serves the request; when the buffer is full
 /// the workers wait rather than drop lines. Keep the guard until the process ends: it
 /// writes what is still buffered when dropped.
@@ -27,7 +27,14 @@ pub fn init(format: LogFormat) -> WorkerGuard {
     let (writer, guard) = tracing_appender::non_blocking::NonBlockingBuilder::default()
         .lossy(false)
         .thread_name("engfeed-log")
-        .finish(std::io::stderr());
+        // The log thread writes what it finds queued, then flushes: under load one write
+        // carries many lines rather than one system call each; when idle, a line is
+        // written as soon as it comes.
+        .finish(std::io::BufWriter::with_capacity(
+            64 * 1024,
+            std::io::stderr(),
+        ));
+    crate::access_log::install(writer.clone(), format);
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(writer);

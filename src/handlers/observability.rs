@@ -1,8 +1,8 @@
 //! Per request: an id, the access log line, the metrics; and the `/metrics` endpoint.
 //!
 //! This is every request's fixed cost, so it is kept small: the id is a counter, not a
-//! random draw; the log line is one event, written by a background thread; the metric
-//! handles are looked up once per route and kept.
+//! random draw; the log line is formatted by hand and written by a background thread
+//! (`crate::access_log`); the metric handles are looked up once per route and kept.
 
 use std::cell::RefCell;
 use std::sync::OnceLock;
@@ -19,6 +19,7 @@ use tracing::Instrument;
 use uuid::Uuid;
 
 use super::State;
+use crate::access_log::{self, AccessLine};
 
 pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
@@ -29,7 +30,7 @@ pub struct RequestId(pub Uuid);
 
 /// A UUID (v4 layout) made of this process's random 64 bits and a counter: unique without
 /// a random draw per request.
-fn next_request_id() -> Uuid {
+pub fn next_request_id() -> Uuid {
     static PROCESS: OnceLock<u64> = OnceLock::new();
     static COUNTER: AtomicU64 = AtomicU64::new(0);
     let process = *PROCESS.get_or_init(|| Uuid::new_v4().as_u64_pair().0);
@@ -49,47 +50,56 @@ pub async fn record(
     let started = Instant::now();
     let id = next_request_id();
     req.extensions_mut().insert(RequestId(id));
-    let method = method_label(req.method());
-    let client = req.peer_addr();
     let span = tracing::info_span!("request", request_id = %id);
     let mut response = next.call(req).instrument(span).await?;
-    let elapsed = started.elapsed();
-    let status = response.status().as_u16();
-    let bytes = match response.response().body().size() {
-        BodySize::Sized(n) => n,
-        BodySize::None | BodySize::Stream => 0,
-    };
-    tracing::info!(
-        target: "engfeed::access",
-        client = %ClientAddress(client),
-        method,
-        uri = %response.request().uri(),
-        status,
-        bytes,
-        micros = elapsed.as_micros() as u64,
-        request_id = %id,
-    );
-    match response.request().app_data::<RouteMetrics>() {
-        Some(route) => route.record(method, status, elapsed),
-        None => NO_ROUTE.with(|route| route.record(method, status, elapsed)),
-    }
+    served(&mut response, id, started, None);
+    Ok(response)
+}
+
+/// What every answered request gets at the end: its access log line, its metrics (under
+/// `route`, else the route that took it), and its `X-Request-Id` header.
+pub fn served<B: MessageBody>(
+    response: &mut ServiceResponse<B>,
+    id: Uuid,
+    started: Instant,
+    route: Option<&RouteMetrics>,
+) {
+    log_and_count(response, id, started, route);
     let mut buffer = Uuid::encode_buffer();
     if let Ok(value) = HeaderValue::from_str(id.hyphenated().encode_lower(&mut buffer)) {
         response.headers_mut().insert(REQUEST_ID, value);
     }
-    Ok(response)
 }
 
-/// The client's IP address in the access log, `-` when unknown; written without an
-/// intermediate String.
-struct ClientAddress(Option<std::net::SocketAddr>);
-
-impl std::fmt::Display for ClientAddress {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self.0 {
-            Some(address) => address.ip().fmt(f),
-            None => f.write_str("-"),
-        }
+fn log_and_count<B: MessageBody>(
+    response: &ServiceResponse<B>,
+    id: Uuid,
+    started: Instant,
+    route: Option<&RouteMetrics>,
+) {
+    let elapsed = started.elapsed();
+    let status = response.status().as_u16();
+    let request = response.request();
+    let method = method_label(request.method());
+    let bytes = match response.response().body().size() {
+        BodySize::Sized(n) => n,
+        BodySize::None | BodySize::Stream => 0,
+    };
+    access_log::write(&AccessLine {
+        client: request.peer_addr().map(|address| address.ip()),
+        method,
+        uri: request
+            .uri()
+            .path_and_query()
+            .map_or("/", |target| target.as_str()),
+        status,
+        bytes,
+        micros: elapsed.as_micros() as u64,
+        request_id: id,
+    });
+    match route.or_else(|| request.app_data::<RouteMetrics>()) {
+        Some(route) => route.record(method, status, elapsed),
+        None => NO_ROUTE.with(|route| route.record(method, status, elapsed)),
     }
 }
 
