@@ -9,30 +9,35 @@ use crate::error::AppError;
 use crate::handlers::observability::RouteMetrics;
 use crate::handlers::{api, directory, feeds, health, observability, pages};
 
+/// The feed routes' names in metrics (their templates), shared with the cache-hit fast
+/// path (`handlers::cached_hits`), which answers them before routing.
+pub const FEED: &str = "/feed.{ext}";
+pub const LEVEL_FEED: &str = "/levels/{level}/feed.{ext}";
+pub const AUTHOR_FEED: &str = "/authors/{slug}/feed.{ext}";
+
+/// What the feed routes' CORS layer adds to a response for a request without `Origin`
+/// (actix-cors exposes the headers of [`feed`]'s `expose_headers` and extends `Vary`); the
+/// fast path adds the same. `tests/api/cached_hits.rs` checks that the two agree.
+pub const FEED_EXPOSED_HEADERS: &str = "etag, last-modified, link";
+pub const FEED_CORS_VARY: &str =
+    "Origin, Access-Control-Request-Method, Access-Control-Request-Headers";
+
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.app_data(web::QueryConfig::default().error_handler(|e, _| bad_request(e.to_string())))
         .app_data(web::PathConfig::default().error_handler(|e, _| bad_request(e.to_string())))
         // Feeds first, as they are most of the traffic; the author and level routes in
         // scopes, so that a request is matched against a static prefix before any
         // pattern's regex runs.
-        .service(feed("/feed.{ext}", "/feed.{ext}", feeds::feed))
+        .service(feed(FEED, FEED, feeds::feed))
         .service(
             web::scope("/authors")
-                .service(feed(
-                    "/{slug}/feed.{ext}",
-                    "/authors/{slug}/feed.{ext}",
-                    feeds::feed,
-                ))
+                .service(feed("/{slug}/feed.{ext}", AUTHOR_FEED, feeds::feed))
                 .service(feed("/{slug}/feed", "/authors/{slug}/feed", feeds::feed))
                 .service(readable("/{slug}", "/authors/{slug}", pages::listing)),
         )
         .service(
             web::scope("/levels")
-                .service(feed(
-                    "/{level}/feed.{ext}",
-                    "/levels/{level}/feed.{ext}",
-                    feeds::feed,
-                ))
+                .service(feed("/{level}/feed.{ext}", LEVEL_FEED, feeds::feed))
                 .service(feed("/{level}/feed", "/levels/{level}/feed", feeds::feed))
                 .service(readable("/{level}", "/levels/{level}", pages::listing)),
         )

@@ -17,6 +17,7 @@ use crate::db::feed_page::FeedReader;
 use crate::domain::{PublicUrl, Site};
 use crate::feed_cache::FeedCache;
 use crate::feed_documents::FeedDocuments;
+use crate::handlers::cached_hits::CachedHits;
 use crate::handlers::failed_logins::FailedLogins;
 use crate::handlers::observability;
 use crate::handlers::state::AppState;
@@ -146,9 +147,9 @@ fn app_state(settings: &Settings, site: Site) -> anyhow::Result<AppState> {
     })
 }
 
-/// The HTTP server on `listener`, its middleware outermost first as a request meets it
-/// last: request id, span, access log and metrics; common headers; problem bodies; header
-/// limits.
+/// The HTTP server on `listener`, its middleware listed innermost first: header limits;
+/// problem bodies; common headers; request id, span, access log and metrics; and, met
+/// first, the cache-hit fast path, which answers feeds already rendered by itself.
 fn http_server(
     state: web::Data<AppState>,
     settings: &Settings,
@@ -160,6 +161,7 @@ fn http_server(
             .wrap(ErrorHandlers::new().default_handler(crate::error::problem_for_bare_errors))
             .wrap(DefaultHeaders::new().add((header::X_CONTENT_TYPE_OPTIONS, "nosniff")))
             .wrap(from_fn(observability::record))
+            .wrap(CachedHits)
             .app_data(state.clone())
             .configure(crate::routes::configure)
     })

@@ -23,8 +23,34 @@ pub async fn respond(
     feed: &RenderedFeed,
     content_location: Option<&str>,
 ) -> Result<HttpResponse, AppError> {
+    if let Some(response) = respond_from_memory(req, feed, content_location)? {
+        return Ok(response);
+    }
+    compress_off_worker(feed, negotiate_encoding(req)).await?;
+    respond_from_memory(req, feed, content_location)?.ok_or_else(|| {
+        AppError::Internal(anyhow::anyhow!(
+            "a compressed feed was made but is not kept"
+        ))
+    })
+}
+
+/// [`respond`] without waiting: `None` when the body in the encoding the client asks for
+/// is not made yet and is too large to compress on the worker.
+pub fn respond_from_memory(
+    req: &HttpRequest,
+    feed: &RenderedFeed,
+    content_location: Option<&str>,
+) -> Result<Option<HttpResponse>, AppError> {
     let encoding = negotiate_encoding(req);
     let not_modified = is_not_modified(req, feed, encoding);
+    let body = if not_modified {
+        None
+    } else {
+        let Some(body) = body_from_memory(feed, encoding)? else {
+            return Ok(None);
+        };
+        Some(body)
+    };
     let mut response = if not_modified {
         HttpResponse::NotModified()
     } else {
@@ -41,33 +67,44 @@ pub async fn respond(
             .insert_header((header::VARY, "Accept, Accept-Encoding"))
             .insert_header((header::CONTENT_LOCATION, location));
     }
-    if not_modified {
-        return Ok(response.finish());
-    }
+    let Some(body) = body else {
+        return Ok(Some(response.finish()));
+    };
     response.insert_header((header::CONTENT_TYPE, feed.content_type().clone()));
     if let Some(coding) = encoding.content_coding() {
         response.insert_header((header::CONTENT_ENCODING, coding));
     }
-    Ok(response.body(body(feed, encoding).await?))
+    Ok(Some(response.body(body)))
 }
 
 /// Documents larger than this are compressed off the worker the first time a coding is
 /// asked for: brotli takes tens of milliseconds on them.
 const COMPRESS_ON_WORKER_BYTES: usize = 256 * 1024;
 
-async fn body(feed: &RenderedFeed, encoding: Encoding) -> Result<Bytes, AppError> {
-    let failed = |e: std::io::Error| AppError::Internal(anyhow::anyhow!("compressing a feed: {e}"));
-    let identity_len = feed.body(Encoding::Identity).map_err(failed)?.len();
+fn compress_failed(e: std::io::Error) -> AppError {
+    AppError::Internal(anyhow::anyhow!("compressing a feed: {e}"))
+}
+
+/// The body in `encoding`, made now if it is small; `None` if it must be made off the worker.
+fn body_from_memory(feed: &RenderedFeed, encoding: Encoding) -> Result<Option<Bytes>, AppError> {
+    let identity_len = feed
+        .body(Encoding::Identity)
+        .map_err(compress_failed)?
+        .len();
     if feed.has_body(encoding) || identity_len < COMPRESS_ON_WORKER_BYTES {
-        return feed.body(encoding).map_err(failed);
+        return feed.body(encoding).map(Some).map_err(compress_failed);
     }
-    let identity = feed.body(Encoding::Identity).map_err(failed)?;
+    Ok(None)
+}
+
+async fn compress_off_worker(feed: &RenderedFeed, encoding: Encoding) -> Result<(), AppError> {
+    let identity = feed.body(Encoding::Identity).map_err(compress_failed)?;
     let compressed = tokio::task::spawn_blocking(move || encoding.compress(&identity))
         .await
         .map_err(|e| AppError::Internal(anyhow::anyhow!("compressing a feed stopped: {e}")))?
-        .map_err(failed)?;
+        .map_err(compress_failed)?;
     feed.set_body(encoding, compressed);
-    feed.body(encoding).map_err(failed)
+    Ok(())
 }
 
 /// The validators still match. A client echoing the ETag it was sent (nearly all) is

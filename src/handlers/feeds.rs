@@ -23,7 +23,7 @@ use crate::error::AppError;
 use crate::feed_cache::RenderedFeed;
 use crate::feeds::{FeedContext, FeedFormat};
 use crate::pages;
-use crate::poll_stats::Poll;
+use crate::poll_stats::{Poll, PollStats};
 
 /// Every feed route: the path names the scope, the query string narrows it
 /// (`/levels/advanced/feed.rss?code=true`), the extension or `Accept` picks the format.
@@ -39,7 +39,14 @@ pub async fn feed(state: State, req: HttpRequest) -> Result<HttpResponse, AppErr
             .await
     {
         let response = conditional::respond(&req, &feed, None).await?;
-        count_poll(&state, &req, req.path(), req.query_string(), &response, now);
+        count_poll(
+            &state.polls,
+            &req,
+            req.path(),
+            req.query_string(),
+            &response,
+            now,
+        );
         return Ok(response);
     }
     // Boxed: the slow path's state is large, and the hit path should not move it around.
@@ -75,7 +82,7 @@ async fn render_or_redirect(
     let feed = cached(&state, scope, &query, &document, now).await?;
     let response = conditional::respond(&req, &feed, None).await?;
     let (path, query) = split_query(&document.path);
-    count_poll(&state, &req, path, query, &response, now);
+    count_poll(&state.polls, &req, path, query, &response, now);
     Ok(response)
 }
 
@@ -116,7 +123,7 @@ async fn negotiated(
             let feed = cached(state, known, query, &document, now).await?;
             let response = conditional::respond(req, &feed, Some(&self_url)).await?;
             let (path, query) = split_query(&document.path);
-            count_poll(state, req, path, query, &response, now);
+            count_poll(&state.polls, req, path, query, &response, now);
             Ok(response)
         }
         Representation::Html => {
@@ -146,8 +153,8 @@ fn context<'a>(state: &'a State, scope: &'a FeedScope, query: &'a ArticleQuery) 
 
 /// Counts a feed served (200 or 304) in the poll statistics, under its canonical path and
 /// query. In memory only: no database work on the request's path.
-fn count_poll(
-    state: &State,
+pub(super) fn count_poll(
+    polls: &PollStats,
     req: &HttpRequest,
     path: &str,
     query: &str,
@@ -175,7 +182,7 @@ fn count_poll(
         client: req.peer_addr().map(|address| address.ip()),
         user_agent,
     };
-    state.polls.record(&poll, now);
+    polls.record(&poll, now);
 }
 
 fn split_query(path_and_query: &str) -> (&str, &str) {

@@ -2,6 +2,7 @@
 //! render, respond.
 
 pub mod api;
+pub mod cached_hits;
 mod conditional;
 
 pub mod directory;

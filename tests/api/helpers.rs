@@ -164,11 +164,21 @@ async fn serve(
     database_read_url: Option<DatabaseUrl>,
     feeds: FeedOptions,
 ) -> (String, Arc<FeedCache>, Arc<PollStats>) {
+    serve_as(database_url, database_read_url, feeds, None).await
+}
+
+/// [`serve`], announcing `public_url` rather than its own address when given.
+async fn serve_as(
+    database_url: DatabaseUrl,
+    database_read_url: Option<DatabaseUrl>,
+    feeds: FeedOptions,
+    public_url: Option<engfeed::domain::PublicUrl>,
+) -> (String, Arc<FeedCache>, Arc<PollStats>) {
     let settings = Settings {
         database_url,
         database_read_url,
         bind: "127.0.0.1:0".parse().expect("address"),
-        public_url: None,
+        public_url,
         db_pool_size: 2,
         workers: Some(1),
         feeds,
@@ -176,7 +186,8 @@ async fn serve(
     let app = Application::build(settings)
         .await
         .expect("build application");
-    let base_url = app.public_url().to_string();
+    // Where it listens, which is its public URL unless `public_url` names another.
+    let base_url = format!("http://127.0.0.1:{}", app.port());
     let cache = app.feed_cache();
     let polls = app.poll_stats();
     tokio::spawn(app.run_until_stopped());
@@ -232,6 +243,23 @@ impl TestApp {
         let (base_url, cache, _) =
             serve(self.db.url.clone(), read_url, FeedOptions::default()).await;
         Instance { base_url, cache }
+    }
+
+    /// Another instance on this one's database with no feed cache, announcing this one's
+    /// public URL: it renders, through the whole middleware stack, the bytes this one
+    /// caches. Requests go to `Instance::url`; the documents name this app's URLs.
+    pub async fn uncached_twin(&self) -> Instance {
+        let feeds = FeedOptions {
+            cache_bytes: 0,
+            ..FeedOptions::default()
+        };
+        let public_url = self.base_url.parse().expect("public URL");
+        let (served_at, cache, _) =
+            serve_as(self.db.url.clone(), None, feeds, Some(public_url)).await;
+        Instance {
+            base_url: served_at,
+            cache,
+        }
     }
 
     /// An app holding the bundled seed catalogue.

@@ -5,6 +5,7 @@ mod admin_auth;
 mod admin_authors;
 mod admin_import;
 mod admin_validation;
+mod cached_hits;
 mod cli;
 mod conditional_get;
 mod content_links;
