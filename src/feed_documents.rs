@@ -68,7 +68,7 @@ impl FeedDocuments {
             "" => format!("{path} {day}"),
             query => format!("{path}?{query} {day}"),
         };
-        self.cache.get(&key).await
+        self.cache.get(key).await
     }
 
     /// Tombstones expire at midnight UTC, so the day is part of what a document shows.

@@ -113,11 +113,11 @@ impl FeedCache {
         let Some(entries) = &self.entries else {
             return render.await.map(Arc::new).map_err(Arc::new);
         };
-        if let Some(feed) = self.get(&key).await {
+        let key = self.key(key);
+        if let Some(feed) = self.get_key(&key).await {
             return Ok(feed);
         }
         metrics::counter!("engfeed_feed_cache_misses_total").increment(1);
-        let key = self.key(key);
         // The catalogue as read by a render that begins now shows every change so far.
         let began_after = self.changes.newest();
         let mut render = Some(render);
@@ -147,12 +147,15 @@ impl FeedCache {
 
     /// The document cached under `key`, if there is one and no change since its render
     /// may have touched it (counted as a hit).
-    pub async fn get(&self, key: &str) -> Option<Arc<RenderedFeed>> {
+    pub async fn get(&self, key: String) -> Option<Arc<RenderedFeed>> {
+        self.get_key(&self.key(key)).await
+    }
+
+    async fn get_key(&self, key: &Key) -> Option<Arc<RenderedFeed>> {
         let entries = self.entries.as_ref()?;
-        let key = self.key(key.to_owned());
-        let feed = entries.get(&key).await?;
+        let feed = entries.get(key).await?;
         if !self.changes.spares(feed.currency()) {
-            entries.invalidate(&key).await;
+            entries.invalidate(key).await;
             return None;
         }
         hits().increment(1);
