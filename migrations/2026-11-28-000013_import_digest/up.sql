@@ -1,5 +1,5 @@
 -- What the last import wrote to an article, as one SHA-256 digest that engfeed computes from
--- the catalogue item (see `src/db/import.rs`, `ImportDigest`): a re-import that computes
+-- the catalogue item (see `import_digest` in `src/db/import.rs`): a re-import that computes
 -- the same digest for an item knows the article is as that item would leave it, without
 -- fetching any of its fields. NULL: unknown, and the import compares field by field.
 ALTER TABLE articles ADD COLUMN import_digest BYTEA;
