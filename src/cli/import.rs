@@ -42,11 +42,17 @@ pub(super) async fn run(args: &ImportArgs) -> anyhow::Result<()> {
         level: args.level,
         source: args.source_name.clone(),
     };
-    let catalogue = ingest::read_feed(kind, &bytes, &defaults)
-        .map_err(|e| anyhow::anyhow!("{file}: {e}; nothing was imported"))?;
-    check_reachable(database_url).await?;
-    db::run_migrations(database_url.expose()).await?;
-    let mut conn = db::connect(database_url.expose()).await?;
+    // Parsing and validating a large file takes as long as connecting and migrating, so
+    // they overlap; a file that does not parse is still the error reported first.
+    let parsing = tokio::task::spawn_blocking(move || ingest::read_feed(kind, &bytes, &defaults));
+    let connecting = async {
+        check_reachable(database_url).await?;
+        db::run_migrations(database_url.expose()).await?;
+        anyhow::Ok(db::connect(database_url.expose()).await?)
+    };
+    let (parsed, connected) = tokio::join!(parsing, connecting);
+    let catalogue = parsed?.map_err(|e| anyhow::anyhow!("{file}: {e}; nothing was imported"))?;
+    let mut conn = connected?;
     let mut progress = Progress::new("import", catalogue.articles.len() as u64);
     let report = db::import::import_reporting(
         &mut conn,

@@ -5,7 +5,7 @@ use std::collections::{BTreeSet, HashMap};
 
 use chrono::{DateTime, SubsecRound, TimeDelta, Utc};
 use diesel::prelude::*;
-use diesel::sql_types::{Array, BigInt, Bool, Integer, Nullable, Text, Timestamptz};
+use diesel::sql_types::{Array, BigInt, Binary, Bool, Integer, Nullable, Text, Timestamptz};
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
@@ -73,11 +73,43 @@ pub async fn import_reporting(
         defer_search_documents(conn).await?;
         let names: BTreeSet<_> = catalogue.iter().filter_map(|a| a.author.as_ref()).collect();
         let author_ids = authors::ensure(conn, &names).await?;
-        let existing = load_matches(conn, catalogue).await?;
+        let digested: Vec<(Option<i64>, Vec<u8>)> = catalogue
+            .iter()
+            .map(|article| {
+                let author_id = author_id_of(article, &author_ids);
+                (author_id, import_digest(article, author_id))
+            })
+            .collect();
+        // Most items of a re-import are settled by their digest alone; only the rest are
+        // fetched and compared field by field.
+        let unsettled = unsettled(conn, catalogue, &digested).await?;
+        let existing = load_matches(
+            conn,
+            unsettled
+                .iter()
+                .filter(|(_, stored)| *stored)
+                .map(|&(i, _)| &catalogue[i]),
+        )
+        .await?;
+        let mut unsettled = unsettled.into_iter().map(|(i, _)| i).peekable();
         let plans: Vec<Plan<'_>> = catalogue
             .iter()
-            .map(|article| plan(article, &existing, &author_ids, edited))
+            .zip(digested)
+            .enumerate()
+            .map(|(i, (article, (author_id, digest)))| {
+                if unsettled.next_if_eq(&i).is_some() {
+                    plan(article, &existing, author_id, digest, edited)
+                } else {
+                    Plan {
+                        action: Action::Unchanged,
+                        author_id,
+                        digest,
+                        refresh: None,
+                    }
+                }
+            })
             .collect();
+        refresh_digests(conn, &plans).await?;
         let dated = dated(conn, now, &plans, catalogue).await?;
         let mut writes = Writes::default();
         // Rows are written oldest first, so that the id, which breaks ties in every
@@ -162,7 +194,7 @@ impl Writes {
                 let published_at = article.published_at.unwrap_or(stamp);
                 let updated_at = article.updated_at.unwrap_or(published_at);
                 self.inserts
-                    .push(article, author_id, published_at, updated_at);
+                    .push(article, author_id, &plan.digest, published_at, updated_at);
             }
             Action::Unchanged => self.report.unchanged += 1,
             Action::KeepEdited => self.report.kept_edited += 1,
@@ -173,14 +205,8 @@ impl Writes {
                 let published_at = article.published_at.unwrap_or(row.published_at);
                 let updated_at = article.updated_at.unwrap_or(stamp.max(published_at));
                 let deleted_at = article.deleted_at.or(*deleted_at);
-                self.updates.push(
-                    row.id,
-                    article,
-                    author_id,
-                    published_at,
-                    updated_at,
-                    deleted_at,
-                );
+                self.updates
+                    .push(row.id, article, plan, published_at, updated_at, deleted_at);
                 if row.text_digest != text_digest(article) {
                     self.retext.push(row.id);
                 }
@@ -252,6 +278,7 @@ struct ArticleColumns {
     published_at: Vec<DateTime<Utc>>,
     updated_at: Vec<DateTime<Utc>>,
     deleted_at: Vec<Option<DateTime<Utc>>>,
+    import_digest: Vec<Vec<u8>>,
 }
 
 impl ArticleColumns {
@@ -259,6 +286,7 @@ impl ArticleColumns {
         &mut self,
         article: &NewArticle,
         author_id: Option<i64>,
+        digest: &[u8],
         published_at: DateTime<Utc>,
         updated_at: DateTime<Utc>,
         deleted_at: Option<DateTime<Utc>>,
@@ -279,6 +307,7 @@ impl ArticleColumns {
         self.published_at.push(published_at);
         self.updated_at.push(updated_at);
         self.deleted_at.push(deleted_at);
+        self.import_digest.push(digest.to_vec());
     }
 
     fn len(&self) -> usize {
@@ -300,7 +329,8 @@ impl ArticleColumns {
             source: &self.source[range.clone()],
             published_at: &self.published_at[range.clone()],
             updated_at: &self.updated_at[range.clone()],
-            deleted_at: &self.deleted_at[range],
+            deleted_at: &self.deleted_at[range.clone()],
+            import_digest: &self.import_digest[range],
         }
     }
 }
@@ -320,6 +350,7 @@ struct ArticleColumnsRef<'a> {
     published_at: &'a [DateTime<Utc>],
     updated_at: &'a [DateTime<Utc>],
     deleted_at: &'a [Option<DateTime<Utc>>],
+    import_digest: &'a [Vec<u8>],
 }
 
 /// The columns in the order of [`ARTICLE_COLUMNS`], as the first parameters of `query`.
@@ -339,15 +370,17 @@ macro_rules! bind_article_columns {
             .bind::<Array<Timestamptz>, _>($c.published_at)
             .bind::<Array<Timestamptz>, _>($c.updated_at)
             .bind::<Array<Nullable<Timestamptz>>, _>($c.deleted_at)
+            .bind::<Array<Binary>, _>($c.import_digest)
     };
 }
 
 /// The columns every import write sets, and their parameters as `unnest` takes them.
 const ARTICLE_COLUMNS: &str = "title, summary, content_html, url, author_id, level, \
-     read_minutes, includes_code, has_summary, source, published_at, updated_at, deleted_at";
+     read_minutes, includes_code, has_summary, source, published_at, updated_at, deleted_at, \
+     import_digest";
 const ARTICLE_ARRAYS: &str = "$1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[], \
      $6::text[], $7::integer[], $8::boolean[], $9::boolean[], $10::text[], \
-     $11::timestamptz[], $12::timestamptz[], $13::timestamptz[]";
+     $11::timestamptz[], $12::timestamptz[], $13::timestamptz[], $14::bytea[]";
 
 /// New articles, oldest first.
 #[derive(Default)]
@@ -362,6 +395,7 @@ impl NewRows {
         &mut self,
         article: &NewArticle,
         author_id: Option<i64>,
+        digest: &[u8],
         published_at: DateTime<Utc>,
         updated_at: DateTime<Utc>,
     ) {
@@ -371,6 +405,7 @@ impl NewRows {
         self.columns.push(
             article,
             author_id,
+            digest,
             published_at,
             updated_at,
             article.deleted_at,
@@ -407,7 +442,7 @@ impl NewChunk<'_> {
         let sql = format!(
             "WITH written AS ( \
                  INSERT INTO articles ({ARTICLE_COLUMNS}, public_id, import_key) \
-                 SELECT * FROM unnest({ARTICLE_ARRAYS}, $14::uuid[], $15::text[]) \
+                 SELECT * FROM unnest({ARTICLE_ARRAYS}, $15::uuid[], $16::text[]) \
                  RETURNING id) \
              INSERT INTO article_search (article_id) SELECT id FROM written"
         );
@@ -430,14 +465,20 @@ impl ChangedRows {
         &mut self,
         id: i64,
         article: &NewArticle,
-        author_id: Option<i64>,
+        plan: &Plan<'_>,
         published_at: DateTime<Utc>,
         updated_at: DateTime<Utc>,
         deleted_at: Option<DateTime<Utc>>,
     ) {
         self.id.push(id);
-        self.columns
-            .push(article, author_id, published_at, updated_at, deleted_at);
+        self.columns.push(
+            article,
+            plan.author_id,
+            &plan.digest,
+            published_at,
+            updated_at,
+            deleted_at,
+        );
     }
 
     fn chunks(&self, size: usize) -> impl Iterator<Item = ChangedChunk<'_>> {
@@ -467,7 +508,7 @@ impl ChangedChunk<'_> {
             .join(", ");
         let sql = format!(
             "UPDATE articles SET {assignments}, edited_since_import = false \
-               FROM unnest({ARTICLE_ARRAYS}, $14::bigint[]) \
+               FROM unnest({ARTICLE_ARRAYS}, $15::bigint[]) \
                     AS changed({ARTICLE_COLUMNS}, id) \
               WHERE articles.id = changed.id"
         );
@@ -483,6 +524,12 @@ impl ChangedChunk<'_> {
 struct Plan<'a> {
     action: Action<'a>,
     author_id: Option<i64>,
+    /// The item's [`import_digest`], written with the article.
+    digest: Vec<u8>,
+    /// An unchanged article whose stored digest is not this item's (NULL after an
+    /// ordinary write that changed nothing an import compares, or before migration 13):
+    /// its id, to store the digest so that the next import settles it without a fetch.
+    refresh: Option<i64>,
 }
 
 enum Action<'a> {
@@ -499,16 +546,20 @@ impl Action<'_> {
     }
 }
 
+fn author_id_of(article: &NewArticle, author_ids: &HashMap<String, i64>) -> Option<i64> {
+    article
+        .author
+        .as_ref()
+        .and_then(|name| author_ids.get(name.as_ref()).copied())
+}
+
 fn plan<'a>(
     article: &NewArticle,
     existing: &'a Matches,
-    author_ids: &HashMap<String, i64>,
+    author_id: Option<i64>,
+    digest: Vec<u8>,
     edited: EditedArticles,
 ) -> Plan<'a> {
-    let author_id = article
-        .author
-        .as_ref()
-        .and_then(|name| author_ids.get(name.as_ref()).copied());
     let stored = article
         .public_id
         .and_then(|id| existing.by_public_id(&id))
@@ -521,7 +572,20 @@ fn plan<'a>(
         }
         Some(stored) => Action::Update(stored),
     };
-    Plan { action, author_id }
+    let refresh = match (&action, stored) {
+        (Action::Unchanged, Some(stored))
+            if stored.row.import_digest.as_deref() != Some(digest.as_slice()) =>
+        {
+            Some(stored.row.id)
+        }
+        _ => None,
+    };
+    Plan {
+        action,
+        author_id,
+        digest,
+        refresh,
+    }
 }
 
 /// The dates this import gives the articles it writes (when the catalogue has none), in
@@ -686,6 +750,139 @@ fn is_unchanged(stored: &Stored, article: &NewArticle, author_id: Option<i64>) -
         && article.updated_at.is_none_or(|d| d == row.updated_at)
 }
 
+/// Everything an import sets from one catalogue item, as one SHA-256 digest, stored with
+/// the article as `import_digest` (migration 13) whenever the import writes it or finds it
+/// unchanged.
+///
+/// Why this is enough to skip comparing fields: the digest covers the item's every field
+/// as given (public id, text, URL, author row id, level, read time, flags, source, and the
+/// dates and deletion only when the catalogue gives them, as [`is_unchanged`] compares
+/// them). A trigger makes the stored digest NULL on any other write that changes a column
+/// an import sets (the admin API, plain SQL, an author's deletion), so a stored digest
+/// equal to an item's means the article is still exactly as that item left it: unchanged,
+/// by the same rule as [`is_unchanged`]. Ordinary writes need not know about the digest;
+/// an article they touched is compared field by field at the next import (and, if found
+/// unchanged, gets its digest back). The author is digested by row id, not name, so an
+/// author renamed since is not taken for the same author.
+fn import_digest(article: &NewArticle, author_id: Option<i64>) -> Vec<u8> {
+    use sha2::{Digest, Sha256};
+    let mut hasher = Sha256::new();
+    // Each field is `<bytes>:<text>` or `-` (absent): no two items are written alike.
+    let mut field = |value: Option<&[u8]>| match value {
+        Some(bytes) => {
+            hasher.update(bytes.len().to_string());
+            hasher.update(b":");
+            hasher.update(bytes);
+        }
+        None => hasher.update(b"-"),
+    };
+    let date = |d: Option<DateTime<Utc>>| d.map(|d| d.timestamp_micros().to_be_bytes());
+    field(Some(b"engfeed import digest 1"));
+    field(
+        article
+            .public_id
+            .as_ref()
+            .map(|id| id.as_bytes().as_slice()),
+    );
+    field(Some(article.title.as_ref().as_bytes()));
+    field(Some(article.summary.as_ref().as_bytes()));
+    field(article.content_html.as_ref().map(|c| c.as_ref().as_bytes()));
+    field(article.url.as_ref().map(|u| u.as_ref().as_bytes()));
+    field(
+        author_id
+            .map(i64::to_be_bytes)
+            .as_ref()
+            .map(|b| b.as_slice()),
+    );
+    field(Some(article.level.as_str().as_bytes()));
+    let minutes = article.read_minutes.map(|m| m.get().to_be_bytes());
+    field(minutes.as_ref().map(|b| b.as_slice()));
+    field(Some(&[u8::from(article.includes_code)]));
+    field(Some(&[u8::from(article.has_summary)]));
+    field(Some(article.source.as_ref().as_bytes()));
+    for d in [article.published_at, article.updated_at, article.deleted_at] {
+        field(date(d).as_ref().map(|b| b.as_slice()));
+    }
+    hasher.finalize().to_vec()
+}
+
+/// The items (by index, ascending) that their digest does not settle as unchanged, each
+/// with whether a stored article may match it (one has its import key, or the item names a
+/// public id) and so must be fetched; the others are new. One statement: only these come
+/// back, so a re-import of an unchanged catalogue receives nothing.
+async fn unsettled(
+    conn: &mut AsyncPgConnection,
+    catalogue: &[NewArticle],
+    digested: &[(Option<i64>, Vec<u8>)],
+) -> Result<Vec<(usize, bool)>> {
+    #[derive(QueryableByName)]
+    struct Unsettled {
+        #[diesel(sql_type = BigInt)]
+        item: i64,
+        #[diesel(sql_type = Bool)]
+        stored: bool,
+    }
+    let keys: Vec<String> = catalogue.iter().map(NewArticle::import_key).collect();
+    let digests: Vec<&[u8]> = digested.iter().map(|(_, d)| d.as_slice()).collect();
+    let ids: Vec<Option<Uuid>> = catalogue.iter().map(|a| a.public_id).collect();
+    let rows: Vec<Unsettled> = diesel::sql_query(
+        "SELECT item.i - 1 AS item, stored.id IS NOT NULL OR item.public_id IS NOT NULL AS stored \
+           FROM unnest($1::text[], $2::bytea[], $3::uuid[]) \
+                WITH ORDINALITY AS item(import_key, digest, public_id, i) \
+           LEFT JOIN articles stored ON stored.import_key = item.import_key \
+          WHERE stored.import_digest IS DISTINCT FROM item.digest \
+             OR stored.public_id <> item.public_id \
+          ORDER BY item.i",
+    )
+    .bind::<Array<Text>, _>(&keys)
+    .bind::<Array<Binary>, _>(&digests)
+    .bind::<Array<Nullable<diesel::sql_types::Uuid>>, _>(&ids)
+    .load(conn)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|r| Some((usize::try_from(r.item).ok()?, r.stored)))
+        .collect())
+}
+
+/// Stores the digest of unchanged articles that lack it. It changes nothing a reader sees,
+/// so it does not count as touching the catalogue: the catalogue clock does not move for it.
+async fn refresh_digests(conn: &mut AsyncPgConnection, plans: &[Plan<'_>]) -> Result<()> {
+    let (ids, digests): (Vec<i64>, Vec<&[u8]>) = plans
+        .iter()
+        .filter_map(|p| Some((p.refresh?, p.digest.as_slice())))
+        .unzip();
+    if ids.is_empty() {
+        return Ok(());
+    }
+    #[derive(QueryableByName)]
+    struct Touched {
+        #[diesel(sql_type = Text)]
+        touched: String,
+    }
+    let before: Touched = diesel::sql_query(
+        "SELECT coalesce(current_setting('engfeed.catalogue_touched', true), '') AS touched",
+    )
+    .get_result(conn)
+    .await?;
+    for (ids, digests) in ids.chunks(WRITE_CHUNK).zip(digests.chunks(WRITE_CHUNK)) {
+        diesel::sql_query(
+            "UPDATE articles SET import_digest = refreshed.digest \
+               FROM unnest($1::bigint[], $2::bytea[]) AS refreshed(id, digest) \
+              WHERE articles.id = refreshed.id",
+        )
+        .bind::<Array<BigInt>, _>(ids)
+        .bind::<Array<Binary>, _>(digests)
+        .execute(conn)
+        .await?;
+    }
+    diesel::sql_query("SELECT set_config('engfeed.catalogue_touched', $1, true)")
+        .bind::<Text, _>(before.touched)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
 /// Title and summary, as [`TEXT_DIGEST`] digests them: what the search document is made of.
 fn text_digest(article: &NewArticle) -> Vec<u8> {
     digest(&[Some(article.title.as_ref()), Some(article.summary.as_ref())])
@@ -741,6 +938,7 @@ struct StoredRow {
     updated_at: DateTime<Utc>,
     text_digest: Vec<u8>,
     body_digest: Vec<u8>,
+    import_digest: Option<Vec<u8>>,
 }
 
 /// A stored article an item matched.
@@ -770,11 +968,24 @@ impl Matches {
     }
 }
 
-async fn load_matches(conn: &mut AsyncPgConnection, catalogue: &[NewArticle]) -> Result<Matches> {
+async fn load_matches<'a>(
+    conn: &mut AsyncPgConnection,
+    items: impl Iterator<Item = &'a NewArticle>,
+) -> Result<Matches> {
     use diesel::dsl::sql;
-    use diesel::sql_types::Binary;
-    let ids: Vec<Uuid> = catalogue.iter().filter_map(|a| a.public_id).collect();
-    let keys: Vec<String> = catalogue.iter().map(NewArticle::import_key).collect();
+    let mut ids: Vec<Uuid> = Vec::new();
+    let mut keys: Vec<String> = Vec::new();
+    for item in items {
+        ids.extend(item.public_id);
+        keys.push(item.import_key());
+    }
+    if keys.is_empty() {
+        return Ok(Matches {
+            stored: Vec::new(),
+            by_public_id: HashMap::new(),
+            by_import_key: HashMap::new(),
+        });
+    }
     let rows: Vec<MatchRow> = articles::table
         .filter(
             articles::public_id
@@ -795,6 +1006,7 @@ async fn load_matches(conn: &mut AsyncPgConnection, catalogue: &[NewArticle]) ->
                 articles::updated_at,
                 sql::<Binary>(TEXT_DIGEST),
                 sql::<Binary>(BODY_DIGEST),
+                articles::import_digest,
             ),
             articles::import_key,
             articles::deleted_at,

@@ -21,6 +21,7 @@ diesel::table! {
         deleted_at -> Nullable<Timestamptz>,
         version -> Int8,
         edited_since_import -> Bool,
+        import_digest -> Nullable<Bytea>,
     }
 }
 

@@ -9,7 +9,9 @@ use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use super::Result;
 
 /// Computes the documents of up to `batch` pending articles, in one transaction, and
-/// returns how many. Rows another indexer holds are skipped, so instances share the work.
+/// returns how many. The newest first (an import inserts oldest first, so the highest ids
+/// are the newest articles): those are what feeds and searches meet first, and a search
+/// that meets indexed articles need not compute their documents as it goes. Rows another indexer holds are skipped, so instances share the work.
 /// An edit that lands meanwhile waits for this transaction and then writes its own
 /// document; an import that changes an article's text meanwhile makes it pending again.
 pub async fn index_pending(conn: &mut AsyncPgConnection, batch: i64) -> Result<usize> {
@@ -24,7 +26,7 @@ pub async fn index_pending(conn: &mut AsyncPgConnection, batch: i64) -> Result<u
                 SELECT pending.article_id FROM article_search AS pending \
                   JOIN articles AS written ON written.id = pending.article_id \
                  WHERE pending.search IS NULL \
-                 ORDER BY pending.article_id LIMIT $1 \
+                 ORDER BY pending.article_id DESC LIMIT $1 \
                    FOR UPDATE OF pending SKIP LOCKED))",
     )
     .bind::<BigInt, _>(batch)

@@ -153,6 +153,12 @@ impl std::error::Error for CatalogueError {}
 
 impl Catalogue {
     pub fn from_json(bytes: &[u8]) -> Result<Self, CatalogueError> {
+        // Tracking the path costs time at every value of a large file, and a file that
+        // parses needs no path: only one that does not is read again with it, to say
+        // where.
+        if let Ok(items) = serde_json::from_slice::<Vec<CatalogueArticle>>(bytes) {
+            return Self::from_items(items);
+        }
         let deserializer = &mut serde_json::Deserializer::from_slice(bytes);
         let items: Vec<CatalogueArticle> =
             serde_path_to_error::deserialize(&mut *deserializer).map_err(|e| located_error(&e))?;

@@ -20,6 +20,7 @@ mod helpers;
 mod hostile;
 mod hostile_text;
 mod import;
+mod import_digest;
 mod import_feeds;
 mod instances;
 mod negotiation;

@@ -144,3 +144,35 @@ async fn edits_are_indexed_at_once_and_imports_by_the_server_in_the_background()
     let after = rss_titles(&rss(&app.feed_body("/feed.rss?q=zymurgy").await));
     assert_eq!(after, found);
 }
+
+#[tokio::test]
+async fn the_indexer_indexes_the_newest_articles_first() {
+    let db = TestDatabase::new().await;
+    let mut conn = db.connection().await;
+    let catalogue = Catalogue::from_json(catalogue().to_string().as_bytes()).expect("catalogue");
+    db::import::import(
+        &mut conn,
+        &catalogue.articles,
+        chrono::Utc::now(),
+        None,
+        db::import::EditedArticles::Keep,
+    )
+    .await
+    .expect("import");
+    assert_eq!(
+        db::search::index_pending(&mut conn, 1)
+            .await
+            .expect("index"),
+        1
+    );
+    let newest_indexed = db
+        .count(
+            "SELECT count(*) AS count FROM article_search JOIN articles ON id = article_id \
+              WHERE search IS NOT NULL AND title = 'Brewing ledgers'",
+        )
+        .await;
+    assert_eq!(
+        newest_indexed, 1,
+        "the newest article (listed first) is indexed first"
+    );
+}
