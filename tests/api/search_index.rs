@@ -45,14 +45,12 @@ async fn search_titles(conn: &mut db::Connection, words: &str) -> Vec<String> {
     page.records.into_iter().map(|r| r.article.title).collect()
 }
 
-#[tokio::test]
-async fn a_search_finds_the_same_articles_before_and_after_indexing() {
-    // No server: nothing indexes behind the test's back.
-    let db = TestDatabase::new().await;
-    let mut conn = db.connection().await;
+/// Imports the test catalogue straight into the database (its search documents pending)
+/// and returns it.
+async fn import_catalogue(conn: &mut db::Connection) -> Catalogue {
     let catalogue = Catalogue::from_json(catalogue().to_string().as_bytes()).expect("catalogue");
     db::import::import(
-        &mut conn,
+        conn,
         &catalogue.articles,
         chrono::Utc::now(),
         None,
@@ -60,6 +58,15 @@ async fn a_search_finds_the_same_articles_before_and_after_indexing() {
     )
     .await
     .expect("import");
+    catalogue
+}
+
+#[tokio::test]
+async fn a_search_finds_the_same_articles_before_and_after_indexing() {
+    // No server: nothing indexes behind the test's back.
+    let db = TestDatabase::new().await;
+    let mut conn = db.connection().await;
+    let catalogue = import_catalogue(&mut conn).await;
     assert_eq!(db::search::pending(&mut conn).await.expect("pending"), 3);
 
     let before = search_titles(&mut conn, "zymurgy").await;
@@ -149,16 +156,7 @@ async fn edits_are_indexed_at_once_and_imports_by_the_server_in_the_background()
 async fn the_indexer_indexes_the_newest_articles_first() {
     let db = TestDatabase::new().await;
     let mut conn = db.connection().await;
-    let catalogue = Catalogue::from_json(catalogue().to_string().as_bytes()).expect("catalogue");
-    db::import::import(
-        &mut conn,
-        &catalogue.articles,
-        chrono::Utc::now(),
-        None,
-        db::import::EditedArticles::Keep,
-    )
-    .await
-    .expect("import");
+    import_catalogue(&mut conn).await;
     assert_eq!(
         db::search::index_pending(&mut conn, 1)
             .await
