@@ -22,6 +22,7 @@ use futures_util::future::LocalBoxFuture;
 
 use super::observability::{self, RouteMetrics};
 use super::{State, conditional, feeds, limits};
+use crate::feeds::FeedFormat;
 use crate::routes;
 
 /// The middleware factory: `App::wrap(CachedHits)`, last, so that it runs first.
@@ -115,6 +116,7 @@ impl FeedRoutes {
 async fn cached_response(req: &ServiceRequest) -> Option<HttpResponse> {
     let headers = req.headers();
     if !matches!(*req.method(), Method::GET | Method::HEAD)
+        || !names_a_feed_format(req.path())
         || headers.contains_key(header::ORIGIN)
         || limits::header_bytes(headers) > limits::MAX_HEADER_BYTES
     {
@@ -138,6 +140,15 @@ async fn cached_response(req: &ServiceRequest) -> Option<HttpResponse> {
         now,
     );
     Some(response)
+}
+
+/// Only feed documents are cached, all under a path ending in a format's extension: pages,
+/// the API and health checks skip the lookup.
+fn names_a_feed_format(path: &str) -> bool {
+    FeedFormat::ALL.into_iter().any(|format| {
+        path.strip_suffix(format.extension())
+            .is_some_and(|stem| stem.ends_with('.'))
+    })
 }
 
 const VARY_WITH_CORS: &str =
@@ -174,6 +185,20 @@ fn with_common_headers(response: &mut HttpResponse) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_paths_ending_in_a_format_are_looked_up() {
+        for path in [
+            "/feed.atom",
+            "/levels/advanced/feed.rss",
+            "/authors/a/feed.json",
+        ] {
+            assert!(names_a_feed_format(path), "{path}");
+        }
+        for path in ["/", "/feed", "/api/v1/articles", "/healthz", "/feedatom"] {
+            assert!(!names_a_feed_format(path), "{path}");
+        }
+    }
 
     #[test]
     fn the_made_vary_is_the_feed_vary_with_the_cors_one() {
