@@ -63,12 +63,18 @@ impl FeedDocuments {
         query: &str,
         now: DateTime<Utc>,
     ) -> Option<Arc<RenderedFeed>> {
-        let day = self.day(now);
-        let key = match query {
-            "" => format!("{path} {day}"),
-            query => format!("{path}?{query} {day}"),
-        };
-        self.cache.get(key).await
+        // Built as `key` builds it, without `format!`: this runs on every poll.
+        let mut day = itoa::Buffer::new();
+        let day = day.format(self.day(now));
+        let mut key = String::with_capacity(path.len() + query.len() + day.len() + 2);
+        key.push_str(path);
+        if !query.is_empty() {
+            key.push('?');
+            key.push_str(query);
+        }
+        key.push(' ');
+        key.push_str(day);
+        self.cache.get(&key).await
     }
 
     /// Tombstones expire at midnight UTC, so the day is part of what a document shows.

@@ -16,9 +16,11 @@
 mod freshness;
 mod representation;
 
+use std::hash::Hash;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
+use moka::Equivalent;
 use moka::future::Cache;
 use moka::policy::EvictionPolicy;
 
@@ -37,7 +39,19 @@ fn hits() -> &'static metrics::Counter {
     HITS.get_or_init(|| metrics::counter!("engfeed_feed_cache_hits_total"))
 }
 
+/// The cache's generation, and the document's path, query and day.
 type Key = (u64, String);
+
+/// A [`Key`] with its text borrowed, to look a document up without allocating. Hashes as
+/// the tuple does: its fields in order.
+#[derive(Hash)]
+struct KeyRef<'a>(u64, &'a str);
+
+impl Equivalent<Key> for KeyRef<'_> {
+    fn equivalent(&self, key: &Key) -> bool {
+        self.0 == key.0 && self.1 == key.1
+    }
+}
 
 /// The rendered-feed cache, shared by every worker.
 pub struct FeedCache {
@@ -147,11 +161,15 @@ impl FeedCache {
 
     /// The document cached under `key`, if there is one and no change since its render
     /// may have touched it (counted as a hit).
-    pub async fn get(&self, key: String) -> Option<Arc<RenderedFeed>> {
-        self.get_key(&self.key(key)).await
+    pub async fn get(&self, key: &str) -> Option<Arc<RenderedFeed>> {
+        let key = KeyRef(self.generation.load(Ordering::SeqCst), key);
+        self.get_key(&key).await
     }
 
-    async fn get_key(&self, key: &Key) -> Option<Arc<RenderedFeed>> {
+    async fn get_key<Q>(&self, key: &Q) -> Option<Arc<RenderedFeed>>
+    where
+        Q: Equivalent<Key> + Hash + ?Sized,
+    {
         let entries = self.entries.as_ref()?;
         let feed = entries.get(key).await?;
         if !self.changes.spares(feed.currency()) {

@@ -10,17 +10,16 @@
 
 use std::future::{Ready, ready};
 use std::rc::Rc;
-use std::time::Instant;
 
 use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{Service, ServiceRequest, ServiceResponse, Transform, forward_ready};
 use actix_web::http::Method;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{Error, HttpResponse};
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use futures_util::future::LocalBoxFuture;
 
-use super::observability::{self, RouteMetrics};
+use super::observability::{self, Arrival, RouteMetrics};
 use super::{State, conditional, feeds, limits};
 use crate::feeds::FeedFormat;
 use crate::routes;
@@ -67,8 +66,8 @@ where
         let service = self.service.clone();
         let routes = self.routes.clone();
         Box::pin(async move {
-            let started = Instant::now();
-            let Some(response) = cached_response(&req).await else {
+            let arrival = Arrival::now();
+            let Some(response) = cached_response(&req, arrival.time).await else {
                 return Ok(service.call(req).await?.map_into_left_body());
             };
             let route = routes.of(req.path());
@@ -76,7 +75,7 @@ where
             observability::served(
                 &mut response,
                 observability::next_request_id(),
-                started,
+                arrival,
                 Some(route),
             );
             Ok(response.map_into_right_body())
@@ -113,7 +112,7 @@ impl FeedRoutes {
 
 /// The response to `req` from the cache, as the full stack would make it, or `None` when
 /// the full stack must answer.
-async fn cached_response(req: &ServiceRequest) -> Option<HttpResponse> {
+async fn cached_response(req: &ServiceRequest, now: DateTime<Utc>) -> Option<HttpResponse> {
     let headers = req.headers();
     if !matches!(*req.method(), Method::GET | Method::HEAD)
         || !names_a_feed_format(req.path())
@@ -123,13 +122,12 @@ async fn cached_response(req: &ServiceRequest) -> Option<HttpResponse> {
         return None;
     }
     let state = req.app_data::<State>()?;
-    let now = Utc::now();
     let feed = state
         .documents
         .hit(req.path(), req.query_string(), now)
         .await?;
     // A coding too large to make on the worker is made by the full stack.
-    let mut response = conditional::respond_from_memory(req.request(), &feed, None).ok()??;
+    let mut response = conditional::respond_from_memory(req.request(), &feed, None, now).ok()??;
     with_common_headers(&mut response);
     feeds::count_poll(
         &state.polls,
@@ -158,11 +156,12 @@ const VARY_WITH_CORS: &str =
 /// `Origin`: `nosniff` (every response) and the feed routes' CORS headers.
 fn with_common_headers(response: &mut HttpResponse) {
     let headers = response.headers_mut();
-    headers.insert(
+    // Neither is among a feed document's own headers.
+    headers.append(
         header::X_CONTENT_TYPE_OPTIONS,
         HeaderValue::from_static("nosniff"),
     );
-    headers.insert(
+    headers.append(
         header::ACCESS_CONTROL_EXPOSE_HEADERS,
         HeaderValue::from_static(routes::FEED_EXPOSED_HEADERS),
     );

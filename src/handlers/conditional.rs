@@ -3,13 +3,14 @@
 
 use std::time::SystemTime;
 
+use actix_web::http::StatusCode;
 use actix_web::http::header::{
     self, AcceptEncoding, ContentEncoding, Header, HeaderValue, HttpDate, IfModifiedSince,
     IfNoneMatch,
 };
 use actix_web::web::Bytes;
 use actix_web::{HttpRequest, HttpResponse};
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 
 use crate::error::AppError;
 use crate::feed_cache::{Encoding, RenderedFeed};
@@ -17,17 +18,18 @@ use crate::feed_cache::{Encoding, RenderedFeed};
 /// 200 with the body in the best encoding the client accepts, or 304 when its validators
 /// still match. `If-None-Match` wins over `If-Modified-Since`, as RFC 9110 13.2.2 orders.
 /// `content_location` is set for a response at a negotiated URL: it names the canonical
-/// URL, and the response varies with `Accept` too.
+/// URL, and the response varies with `Accept` too. `now` is the request's time, read once.
 pub async fn respond(
     req: &HttpRequest,
     feed: &RenderedFeed,
     content_location: Option<&str>,
+    now: DateTime<Utc>,
 ) -> Result<HttpResponse, AppError> {
-    if let Some(response) = respond_from_memory(req, feed, content_location)? {
+    if let Some(response) = respond_from_memory(req, feed, content_location, now)? {
         return Ok(response);
     }
     compress_off_worker(feed, negotiate_encoding(req)).await?;
-    respond_from_memory(req, feed, content_location)?.ok_or_else(|| {
+    respond_from_memory(req, feed, content_location, now)?.ok_or_else(|| {
         AppError::Internal(anyhow::anyhow!(
             "a compressed feed was made but is not kept"
         ))
@@ -40,6 +42,7 @@ pub fn respond_from_memory(
     req: &HttpRequest,
     feed: &RenderedFeed,
     content_location: Option<&str>,
+    now: DateTime<Utc>,
 ) -> Result<Option<HttpResponse>, AppError> {
     let encoding = negotiate_encoding(req);
     let not_modified = is_not_modified(req, feed, encoding);
@@ -51,30 +54,36 @@ pub fn respond_from_memory(
         };
         Some(body)
     };
-    let mut response = if not_modified {
-        HttpResponse::NotModified()
-    } else {
-        HttpResponse::Ok()
+    // Built on the response's own header map, not `HttpResponseBuilder`: this is every
+    // cache hit's work, and the builder re-checks each header it is given.
+    let has_body = body.is_some();
+    let mut response = match body {
+        None => HttpResponse::new(StatusCode::NOT_MODIFIED),
+        Some(body) => HttpResponse::with_body(StatusCode::OK, body).map_into_boxed_body(),
     };
+    let headers = response.headers_mut();
     for (name, value) in feed.headers() {
-        response.append_header((name.clone(), value.clone()));
+        headers.append(name.clone(), value.clone());
     }
-    response
-        .insert_header((header::ETAG, feed.etag_header(encoding)))
-        .insert_header((header::LAST_MODIFIED, last_modified_value(feed)));
+    headers.append(header::ETAG, feed.etag_header(encoding));
+    headers.append(header::LAST_MODIFIED, last_modified_value(feed, now));
     if let Some(location) = content_location {
-        response
-            .insert_header((header::VARY, "Accept, Accept-Encoding"))
-            .insert_header((header::CONTENT_LOCATION, location));
+        headers.insert(
+            header::VARY,
+            HeaderValue::from_static("Accept, Accept-Encoding"),
+        );
+        // A URL engfeed made from its public URL: always a valid header value.
+        if let Ok(location) = HeaderValue::from_str(location) {
+            headers.append(header::CONTENT_LOCATION, location);
+        }
     }
-    let Some(body) = body else {
-        return Ok(Some(response.finish()));
-    };
-    response.insert_header((header::CONTENT_TYPE, feed.content_type().clone()));
-    if let Some(coding) = encoding.content_coding() {
-        response.insert_header((header::CONTENT_ENCODING, coding));
+    if has_body {
+        headers.append(header::CONTENT_TYPE, feed.content_type().clone());
+        if let Some(coding) = encoding.content_coding() {
+            headers.append(header::CONTENT_ENCODING, HeaderValue::from_static(coding));
+        }
     }
-    Ok(Some(response.body(body)))
+    Ok(Some(response))
 }
 
 /// Documents larger than this are compressed off the worker the first time a coding is
@@ -149,8 +158,7 @@ fn negotiate_encoding(req: &HttpRequest) -> Encoding {
 
 /// `Last-Modified` never later than the response's own date (RFC 9110 8.8.2.1): the clock
 /// is rounded up to the next second, so for up to a second it is ahead of now.
-fn last_modified_value(feed: &RenderedFeed) -> HeaderValue {
-    let now = Utc::now();
+fn last_modified_value(feed: &RenderedFeed, now: DateTime<Utc>) -> HeaderValue {
     if feed.last_modified <= now {
         return feed.last_modified_header();
     }

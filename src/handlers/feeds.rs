@@ -38,7 +38,7 @@ pub async fn feed(state: State, req: HttpRequest) -> Result<HttpResponse, AppErr
             .hit(req.path(), req.query_string(), now)
             .await
     {
-        let response = conditional::respond(&req, &feed, None).await?;
+        let response = conditional::respond(&req, &feed, None, now).await?;
         count_poll(
             &state.polls,
             &req,
@@ -80,7 +80,7 @@ async fn render_or_redirect(
         format,
     };
     let feed = cached(&state, scope, &query, &document, now).await?;
-    let response = conditional::respond(&req, &feed, None).await?;
+    let response = conditional::respond(&req, &feed, None, now).await?;
     let (path, query) = split_query(&document.path);
     count_poll(&state.polls, &req, path, query, &response, now);
     Ok(response)
@@ -121,7 +121,7 @@ async fn negotiated(
                 canonical: true,
             };
             let feed = cached(state, known, query, &document, now).await?;
-            let response = conditional::respond(req, &feed, Some(&self_url)).await?;
+            let response = conditional::respond(req, &feed, Some(&self_url), now).await?;
             let (path, query) = split_query(&document.path);
             count_poll(&state.polls, req, path, query, &response, now);
             Ok(response)

@@ -14,6 +14,7 @@ use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::middleware::Next;
 use actix_web::{HttpMessage, HttpResponse};
+use chrono::{DateTime, Utc};
 use metrics::{Counter, Histogram};
 use tracing::Instrument;
 use uuid::Uuid;
@@ -41,18 +42,35 @@ pub fn next_request_id() -> Uuid {
     uuid::Builder::from_random_bytes(bytes).into_uuid()
 }
 
+/// When a request arrived, read once: its access line's timestamp, and where its duration
+/// starts.
+#[derive(Debug, Clone, Copy)]
+pub struct Arrival {
+    pub instant: Instant,
+    pub time: DateTime<Utc>,
+}
+
+impl Arrival {
+    pub fn now() -> Self {
+        Self {
+            instant: Instant::now(),
+            time: Utc::now(),
+        }
+    }
+}
+
 /// Gives the request an id and a span, then logs it (one line, target `engfeed::access`),
 /// counts it by route, method and status, and times it.
 pub async fn record(
     req: ServiceRequest,
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
-    let started = Instant::now();
+    let arrival = Arrival::now();
     let id = next_request_id();
     req.extensions_mut().insert(RequestId(id));
     let span = tracing::info_span!("request", request_id = %id);
     let mut response = next.call(req).instrument(span).await?;
-    served(&mut response, id, started, None);
+    served(&mut response, id, arrival, None);
     Ok(response)
 }
 
@@ -61,10 +79,10 @@ pub async fn record(
 pub fn served<B: MessageBody>(
     response: &mut ServiceResponse<B>,
     id: Uuid,
-    started: Instant,
+    arrival: Arrival,
     route: Option<&RouteMetrics>,
 ) {
-    log_and_count(response, id, started, route);
+    log_and_count(response, id, arrival, route);
     let mut buffer = Uuid::encode_buffer();
     if let Ok(value) = HeaderValue::from_str(id.hyphenated().encode_lower(&mut buffer)) {
         response.headers_mut().insert(REQUEST_ID, value);
@@ -74,10 +92,10 @@ pub fn served<B: MessageBody>(
 fn log_and_count<B: MessageBody>(
     response: &ServiceResponse<B>,
     id: Uuid,
-    started: Instant,
+    arrival: Arrival,
     route: Option<&RouteMetrics>,
 ) {
-    let elapsed = started.elapsed();
+    let elapsed = arrival.instant.elapsed();
     let status = response.status().as_u16();
     let request = response.request();
     let method = method_label(request.method());
@@ -86,6 +104,7 @@ fn log_and_count<B: MessageBody>(
         BodySize::None | BodySize::Stream => 0,
     };
     access_log::write(&AccessLine {
+        at: arrival.time,
         client: request.peer_addr().map(|address| address.ip()),
         method,
         uri: request
