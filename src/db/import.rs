@@ -289,8 +289,8 @@ async fn defer_search_documents(conn: &mut AsyncPgConnection) -> Result<()> {
 }
 
 /// The values an import writes to an article, column by column: each column is one array
-/// parameter of a set-based statement (`unnest`).
-/// The text is borrowed from the catalogue and the plans, not copied.
+/// parameter of a set-based statement (`unnest`). The text is borrowed from the catalogue
+/// and the plans, not copied.
 #[derive(Default)]
 struct ArticleColumns<'a> {
     title: Vec<&'a str>,
