@@ -1,6 +1,7 @@
 //! Catalogue import: one transaction that creates, updates or leaves alone each article.
 
 use super::Result;
+use std::borrow::Cow;
 use std::collections::{BTreeSet, HashMap};
 
 use chrono::{DateTime, SubsecRound, TimeDelta, Utc};
@@ -35,6 +36,10 @@ pub struct Imported {
 /// Rows per statement: each column goes as one array parameter, so a statement's size is
 /// bounded by memory, not by PostgreSQL's 65,535 parameters. Progress is reported per chunk.
 const WRITE_CHUNK: usize = 10_000;
+
+/// Insert statements in flight at once: one being written by the server, the next built
+/// and sent meanwhile (see [`Writes::insert_new`]).
+const PIPELINED_CHUNKS: usize = 2;
 
 /// Imports `articles` (newest first) all or nothing. Articles are matched by public id,
 /// else by import key.
@@ -172,19 +177,19 @@ async fn dated<'p, 'a>(
 /// What an import has decided to write: its report so far, the facets it changes, and the
 /// rows it has yet to update and insert, each set in a few statements (not one a row).
 #[derive(Default)]
-struct Writes {
+struct Writes<'a> {
     report: ImportReport,
     changed: Touched,
-    inserts: NewRows,
-    updates: ChangedRows,
+    inserts: NewRows<'a>,
+    updates: ChangedRows<'a>,
     /// Updated articles whose title or summary changed: their search document is stale.
     retext: Vec<i64>,
 }
 
-impl Writes {
+impl<'a> Writes<'a> {
     /// Takes one item's plan; rows are written by [`Writes::update_changed`] and
     /// [`Writes::insert_new`].
-    fn apply(&mut self, plan: &Plan<'_>, article: &NewArticle, stamp: DateTime<Utc>) {
+    fn apply(&mut self, plan: &'a Plan<'a>, article: &'a NewArticle, stamp: DateTime<Utc>) {
         let author_id = plan.author_id;
         if plan.action.writes() {
             self.changed.add(TouchedArticle::new(article, author_id));
@@ -235,14 +240,36 @@ impl Writes {
 
     /// Inserts the new articles in chunks, oldest first, each with a pending search
     /// document; returns the finished report.
+    ///
+    /// The chunks are pipelined: the next chunk's statement is built and sent while the
+    /// server writes the one before, so neither side waits for the other between chunks.
+    /// The server still runs them one after the other, in order; if one fails, the rest
+    /// are dropped and the transaction rolls back as before.
     async fn insert_new(
         &mut self,
         conn: &mut AsyncPgConnection,
         progress: &mut (dyn FnMut(usize) + Send),
     ) -> Result<ImportReport> {
-        for chunk in self.inserts.chunks(WRITE_CHUNK) {
-            self.report.created += chunk.insert(conn).await?;
-            progress(chunk.len());
+        use futures_util::future::BoxFuture;
+        use futures_util::stream::{FuturesOrdered, StreamExt};
+        let conn: &AsyncPgConnection = conn;
+        let mut chunks = self.inserts.chunks(WRITE_CHUNK);
+        let mut in_flight: FuturesOrdered<BoxFuture<'_, Result<(usize, usize)>>> =
+            FuturesOrdered::new();
+        loop {
+            while in_flight.len() < PIPELINED_CHUNKS
+                && let Some(chunk) = chunks.next()
+            {
+                in_flight.push_back(Box::pin(async move {
+                    Ok((chunk.insert(conn).await?, chunk.len()))
+                }));
+            }
+            let Some(written) = in_flight.next().await else {
+                break;
+            };
+            let (created, len) = written?;
+            self.report.created += created;
+            progress(len);
         }
         Ok(self.report)
     }
@@ -262,52 +289,52 @@ async fn defer_search_documents(conn: &mut AsyncPgConnection) -> Result<()> {
 }
 
 /// The values an import writes to an article, column by column: each column is one array
-/// parameter of a set-based statement (`unnest`).
+/// parameter of a set-based statement (`unnest`). The text is borrowed from the catalogue
+/// and the plans, not copied.
 #[derive(Default)]
-struct ArticleColumns {
-    title: Vec<String>,
-    summary: Vec<String>,
-    content_html: Vec<Option<String>>,
-    url: Vec<Option<String>>,
+struct ArticleColumns<'a> {
+    title: Vec<&'a str>,
+    summary: Vec<&'a str>,
+    content_html: Vec<Option<&'a str>>,
+    url: Vec<Option<&'a str>>,
     author_id: Vec<Option<i64>>,
     level: Vec<&'static str>,
     read_minutes: Vec<Option<i32>>,
     includes_code: Vec<bool>,
     has_summary: Vec<bool>,
-    source: Vec<String>,
+    source: Vec<&'a str>,
     published_at: Vec<DateTime<Utc>>,
     updated_at: Vec<DateTime<Utc>>,
     deleted_at: Vec<Option<DateTime<Utc>>>,
-    import_digest: Vec<Vec<u8>>,
+    import_digest: Vec<&'a [u8]>,
 }
 
-impl ArticleColumns {
+impl<'a> ArticleColumns<'a> {
     fn push(
         &mut self,
-        article: &NewArticle,
+        article: &'a NewArticle,
         author_id: Option<i64>,
-        digest: &[u8],
+        digest: &'a [u8],
         published_at: DateTime<Utc>,
         updated_at: DateTime<Utc>,
         deleted_at: Option<DateTime<Utc>>,
     ) {
-        self.title.push(article.title.as_ref().to_owned());
-        self.summary.push(article.summary.as_ref().to_owned());
+        self.title.push(article.title.as_ref());
+        self.summary.push(article.summary.as_ref());
         self.content_html
-            .push(article.content_html.as_ref().map(|c| c.as_ref().to_owned()));
-        self.url
-            .push(article.url.as_ref().map(|u| u.as_ref().to_owned()));
+            .push(article.content_html.as_ref().map(AsRef::as_ref));
+        self.url.push(article.url.as_ref().map(AsRef::as_ref));
         self.author_id.push(author_id);
         self.level.push(article.level.as_str());
         self.read_minutes
             .push(article.read_minutes.map(|m| i32::from(m.get())));
         self.includes_code.push(article.includes_code);
         self.has_summary.push(article.has_summary);
-        self.source.push(article.source.as_ref().to_owned());
+        self.source.push(article.source.as_ref());
         self.published_at.push(published_at);
         self.updated_at.push(updated_at);
         self.deleted_at.push(deleted_at);
-        self.import_digest.push(digest.to_vec());
+        self.import_digest.push(digest);
     }
 
     fn len(&self) -> usize {
@@ -315,7 +342,7 @@ impl ArticleColumns {
     }
 
     /// Rows `range` of every column.
-    fn slice(&self, range: std::ops::Range<usize>) -> ArticleColumnsRef<'_> {
+    fn slice(&self, range: std::ops::Range<usize>) -> ArticleColumnsRef<'_, 'a> {
         ArticleColumnsRef {
             title: &self.title[range.clone()],
             summary: &self.summary[range.clone()],
@@ -336,21 +363,21 @@ impl ArticleColumns {
 }
 
 /// A chunk of [`ArticleColumns`].
-struct ArticleColumnsRef<'a> {
-    title: &'a [String],
-    summary: &'a [String],
-    content_html: &'a [Option<String>],
-    url: &'a [Option<String>],
-    author_id: &'a [Option<i64>],
-    level: &'a [&'static str],
-    read_minutes: &'a [Option<i32>],
-    includes_code: &'a [bool],
-    has_summary: &'a [bool],
-    source: &'a [String],
-    published_at: &'a [DateTime<Utc>],
-    updated_at: &'a [DateTime<Utc>],
-    deleted_at: &'a [Option<DateTime<Utc>>],
-    import_digest: &'a [Vec<u8>],
+struct ArticleColumnsRef<'c, 'a> {
+    title: &'c [&'a str],
+    summary: &'c [&'a str],
+    content_html: &'c [Option<&'a str>],
+    url: &'c [Option<&'a str>],
+    author_id: &'c [Option<i64>],
+    level: &'c [&'static str],
+    read_minutes: &'c [Option<i32>],
+    includes_code: &'c [bool],
+    has_summary: &'c [bool],
+    source: &'c [&'a str],
+    published_at: &'c [DateTime<Utc>],
+    updated_at: &'c [DateTime<Utc>],
+    deleted_at: &'c [Option<DateTime<Utc>>],
+    import_digest: &'c [&'a [u8]],
 }
 
 /// The columns in the order of [`ARTICLE_COLUMNS`], as the first parameters of `query`.
@@ -384,24 +411,24 @@ const ARTICLE_ARRAYS: &str = "$1::text[], $2::text[], $3::text[], $4::text[], $5
 
 /// New articles, oldest first.
 #[derive(Default)]
-struct NewRows {
+struct NewRows<'a> {
     public_id: Vec<Uuid>,
-    import_key: Vec<String>,
-    columns: ArticleColumns,
+    import_key: Vec<Cow<'a, str>>,
+    columns: ArticleColumns<'a>,
 }
 
-impl NewRows {
+impl<'a> NewRows<'a> {
     fn push(
         &mut self,
-        article: &NewArticle,
+        article: &'a NewArticle,
         author_id: Option<i64>,
-        digest: &[u8],
+        digest: &'a [u8],
         published_at: DateTime<Utc>,
         updated_at: DateTime<Utc>,
     ) {
         self.public_id
             .push(article.public_id.unwrap_or_else(Uuid::new_v4));
-        self.import_key.push(article.import_key());
+        self.import_key.push(import_key(article));
         self.columns.push(
             article,
             author_id,
@@ -412,7 +439,7 @@ impl NewRows {
         );
     }
 
-    fn chunks(&self, size: usize) -> impl Iterator<Item = NewChunk<'_>> {
+    fn chunks(&self, size: usize) -> impl Iterator<Item = NewChunk<'_, 'a>> {
         let len = self.columns.len();
         (0..len).step_by(size.max(1)).map(move |start| {
             let range = start..(start + size).min(len);
@@ -425,20 +452,20 @@ impl NewRows {
     }
 }
 
-struct NewChunk<'a> {
-    public_id: &'a [Uuid],
-    import_key: &'a [String],
-    columns: ArticleColumnsRef<'a>,
+struct NewChunk<'c, 'a> {
+    public_id: &'c [Uuid],
+    import_key: &'c [Cow<'a, str>],
+    columns: ArticleColumnsRef<'c, 'a>,
 }
 
-impl NewChunk<'_> {
+impl NewChunk<'_, '_> {
     fn len(&self) -> usize {
         self.public_id.len()
     }
 
     /// One statement: the rows, in order (the id follows the listing), and a pending
     /// search document for each. Returns how many articles it created.
-    async fn insert(&self, conn: &mut AsyncPgConnection) -> Result<usize> {
+    async fn insert(&self, mut conn: &AsyncPgConnection) -> Result<usize> {
         let sql = format!(
             "WITH written AS ( \
                  INSERT INTO articles ({ARTICLE_COLUMNS}, public_id, import_key) \
@@ -449,23 +476,23 @@ impl NewChunk<'_> {
         let query = bind_article_columns!(diesel::sql_query(sql), &self.columns)
             .bind::<Array<diesel::sql_types::Uuid>, _>(self.public_id)
             .bind::<Array<Text>, _>(self.import_key);
-        Ok(query.execute(conn).await?)
+        Ok(query.execute(&mut conn).await?)
     }
 }
 
 /// Stored articles to write over, oldest first.
 #[derive(Default)]
-struct ChangedRows {
+struct ChangedRows<'a> {
     id: Vec<i64>,
-    columns: ArticleColumns,
+    columns: ArticleColumns<'a>,
 }
 
-impl ChangedRows {
+impl<'a> ChangedRows<'a> {
     fn push(
         &mut self,
         id: i64,
-        article: &NewArticle,
-        plan: &Plan<'_>,
+        article: &'a NewArticle,
+        plan: &'a Plan<'a>,
         published_at: DateTime<Utc>,
         updated_at: DateTime<Utc>,
         deleted_at: Option<DateTime<Utc>>,
@@ -481,7 +508,7 @@ impl ChangedRows {
         );
     }
 
-    fn chunks(&self, size: usize) -> impl Iterator<Item = ChangedChunk<'_>> {
+    fn chunks(&self, size: usize) -> impl Iterator<Item = ChangedChunk<'_, 'a>> {
         let len = self.columns.len();
         (0..len).step_by(size.max(1)).map(move |start| {
             let range = start..(start + size).min(len);
@@ -493,12 +520,12 @@ impl ChangedRows {
     }
 }
 
-struct ChangedChunk<'a> {
-    id: &'a [i64],
-    columns: ArticleColumnsRef<'a>,
+struct ChangedChunk<'c, 'a> {
+    id: &'c [i64],
+    columns: ArticleColumnsRef<'c, 'a>,
 }
 
-impl ChangedChunk<'_> {
+impl ChangedChunk<'_, '_> {
     /// One statement for the whole chunk; the import owns the articles again.
     async fn update(&self, conn: &mut AsyncPgConnection) -> Result<()> {
         let assignments = ARTICLE_COLUMNS
@@ -543,6 +570,14 @@ enum Action<'a> {
 impl Action<'_> {
     fn writes(&self) -> bool {
         matches!(self, Action::Create | Action::Update(_))
+    }
+}
+
+/// [`NewArticle::import_key`], borrowed when it is the URL (most articles have one).
+fn import_key(article: &NewArticle) -> Cow<'_, str> {
+    match &article.url {
+        Some(url) => Cow::Borrowed(url.as_ref()),
+        None => Cow::Owned(article.import_key()),
     }
 }
 
@@ -822,7 +857,21 @@ async fn unsettled(
         #[diesel(sql_type = Bool)]
         stored: bool,
     }
-    let keys: Vec<String> = catalogue.iter().map(NewArticle::import_key).collect();
+    // With no article stored there is nothing to look up: every item is new (one that
+    // names a public id is still fetched by id, and found to be new), and the server is
+    // spared one index probe per item.
+    let any_stored: bool =
+        diesel::select(diesel::dsl::exists(articles::table.select(articles::id)))
+            .get_result(conn)
+            .await?;
+    if !any_stored {
+        return Ok(catalogue
+            .iter()
+            .enumerate()
+            .map(|(i, article)| (i, article.public_id.is_some()))
+            .collect());
+    }
+    let keys: Vec<Cow<'_, str>> = catalogue.iter().map(import_key).collect();
     let digests: Vec<&[u8]> = digested.iter().map(|(_, d)| d.as_slice()).collect();
     let ids: Vec<Option<Uuid>> = catalogue.iter().map(|a| a.public_id).collect();
     let rows: Vec<Unsettled> = diesel::sql_query(

@@ -258,3 +258,73 @@ async fn dates_from_the_catalogue_are_kept_and_order_the_feed() {
         Some("Sun, 1 Jun 2025 06:30:00 +0000")
     );
 }
+
+async fn import(
+    conn: &mut diesel_async::AsyncPgConnection,
+    articles: &[engfeed::domain::NewArticle],
+) -> engfeed::db::Result<engfeed::db::import::Imported> {
+    engfeed::db::import::import(
+        conn,
+        articles,
+        chrono::Utc::now(),
+        None,
+        engfeed::db::import::EditedArticles::Keep,
+    )
+    .await
+}
+
+/// The insert statements of a large import are pipelined (the next is sent while the
+/// server writes the one before): one refused in the middle must still leave nothing
+/// behind, and the connection must be usable afterwards.
+#[tokio::test]
+async fn a_write_refused_between_pipelined_chunks_changes_nothing() {
+    let db = TestDatabase::new().await;
+    let seeded = engfeed(&db, &["import", &seed_path()]);
+    assert!(seeded.status.success(), "{}", stderr(&seeded));
+    // The server refuses one article the import has no reason to refuse.
+    db.run_script(
+        "CREATE FUNCTION refuse_article() RETURNS trigger LANGUAGE plpgsql AS $$ \
+         BEGIN RAISE EXCEPTION 'refused by the test'; END; $$; \
+         CREATE TRIGGER refuse_article BEFORE INSERT ON articles FOR EACH ROW \
+         WHEN (NEW.title = 'Refused') EXECUTE FUNCTION refuse_article();",
+    )
+    .await;
+    // 25,000 new articles: three insert statements; the refused one is in the second.
+    let items: Vec<serde_json::Value> = (0..25_000)
+        .map(|i| {
+            serde_json::json!({
+                "title": if i == 12_500 { "Refused".to_owned() } else { format!("Article {i}") },
+                "summary": "S", "author": format!("Author {}", i % 50), "level": "beginner",
+                "read_minutes": 5, "includes_code": false, "has_summary": true,
+                "source": "Bulk", "url": format!("https://bulk.example/{i}"),
+            })
+        })
+        .collect();
+    let catalogue =
+        engfeed::import::Catalogue::from_json(&serde_json::to_vec(&items).unwrap()).unwrap();
+    let clock = "SELECT (extract(epoch FROM catalogue_changed_at) * 1000000)::bigint AS count \
+                 FROM site";
+    let clock_before = db.count(clock).await;
+    let mut conn = db.connection().await;
+    let refused = import(&mut conn, &catalogue.articles).await;
+    assert!(refused.is_err(), "the import should have been refused");
+    assert_eq!(db.count("SELECT count(*) AS count FROM articles").await, 50);
+    assert_eq!(
+        db.count("SELECT count(*) AS count FROM article_search")
+            .await,
+        50
+    );
+    assert_eq!(db.count("SELECT count(*) AS count FROM authors").await, 28);
+    assert_eq!(db.count(clock).await, clock_before);
+    // The same connection imports the same catalogue once the server accepts it.
+    db.run_sql("DROP TRIGGER refuse_article ON articles").await;
+    let report = import(&mut conn, &catalogue.articles)
+        .await
+        .expect("import")
+        .report;
+    assert_eq!(report.created, 25_000);
+    assert_eq!(
+        db.count("SELECT count(*) AS count FROM articles").await,
+        25_050
+    );
+}
