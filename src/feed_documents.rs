@@ -51,7 +51,7 @@ impl FeedDocuments {
         F: Future<Output = Result<RenderedFeed, AppError>>,
     {
         self.cache
-            .get_or_render(self.key(path, now), render)
+            .get_or_render(self.key(path, "", now), render)
             .await
             .map_err(AppError::from_shared)
     }
@@ -63,7 +63,13 @@ impl FeedDocuments {
         query: &str,
         now: DateTime<Utc>,
     ) -> Option<Arc<RenderedFeed>> {
-        // Built as `key` builds it, without `format!`: this runs on every poll.
+        self.cache.get(&self.key(path, query, now)).await
+    }
+
+    /// The cache key of the document at `path` (and `query`, when not empty) as of `now`.
+    /// Tombstones expire at midnight UTC, so the day is part of what a document shows.
+    /// Every poll makes a key, so it is put together without `format!`.
+    fn key(&self, path: &str, query: &str, now: DateTime<Utc>) -> String {
         let mut day = itoa::Buffer::new();
         let day = day.format(self.day(now));
         let mut key = String::with_capacity(path.len() + query.len() + day.len() + 2);
@@ -74,12 +80,7 @@ impl FeedDocuments {
         }
         key.push(' ');
         key.push_str(day);
-        self.cache.get(&key).await
-    }
-
-    /// Tombstones expire at midnight UTC, so the day is part of what a document shows.
-    fn key(&self, path: &str, now: DateTime<Utc>) -> String {
-        format!("{path} {}", self.day(now))
+        key
     }
 
     fn day(&self, now: DateTime<Utc>) -> i64 {

@@ -31,21 +31,17 @@ pub(super) struct ImportArgs {
 
 /// Runs the import on a runtime of two threads of its own (the process's main runtime has
 /// one): the database connection's task then sends a statement to the server while the
-/// import builds the next one (see `db::import`), instead of waiting for it. The runtime is
-/// made, used and dropped on a thread of its own, as tokio requires.
-pub(super) async fn run(args: &ImportArgs) -> anyhow::Result<()> {
-    std::thread::scope(|scope| {
-        scope
-            .spawn(|| {
-                tokio::runtime::Builder::new_multi_thread()
-                    .worker_threads(2)
-                    .enable_all()
-                    .build()?
-                    .block_on(import(args))
-            })
-            .join()
-            .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+/// import builds the next one (see `db::import`), instead of waiting for it. The runtime
+/// lives on a blocking thread, so the main runtime is not blocked while it runs.
+pub(super) async fn run(args: ImportArgs) -> anyhow::Result<()> {
+    tokio::task::spawn_blocking(move || {
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()?
+            .block_on(import(&args))
     })
+    .await?
 }
 
 async fn import(args: &ImportArgs) -> anyhow::Result<()> {

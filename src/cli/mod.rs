@@ -160,7 +160,7 @@ impl Cli {
         match self.command {
             Command::Serve(args) => serve(args).await,
             Command::Migrate(args) => migrate(&args.database_url).await,
-            Command::Import(args) => import::run(&args).await,
+            Command::Import(args) => import::run(args).await,
             Command::Check(args) => check::run(&args.database.database_url, &args.public).await,
             Command::Export(args) => {
                 check_reachable(&args.database.database_url).await?;
