@@ -1,5 +1,6 @@
 //! One integration-test binary: every test gets its own database and server.
 
+mod access_log;
 mod admin_articles;
 mod admin_auth;
 mod admin_authors;
