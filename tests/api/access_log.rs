@@ -79,6 +79,14 @@ impl Server {
     }
 }
 
+impl Drop for Server {
+    /// A failed test leaves no server behind; after `stop` the process is gone already.
+    fn drop(&mut self) {
+        let _ = self.process.kill();
+        let _ = self.process.wait();
+    }
+}
+
 fn access_line_of(request_id: &str) -> impl Fn(&str) -> bool + '_ {
     move |line| line.contains("engfeed::access:") && line.ends_with(request_id)
 }
