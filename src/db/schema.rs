@@ -79,7 +79,6 @@ diesel::table! {
     }
 }
 
-diesel::joinable!(articles -> authors (author_id));
 diesel::joinable!(audit_log -> api_tokens (token_id));
 diesel::joinable!(audit_log -> articles (article_id));
 diesel::joinable!(audit_log -> authors (author_id));
