@@ -145,23 +145,36 @@ async fn an_author_with_articles_cannot_be_deleted() {
     assert_eq!(db.count("SELECT count(*) AS count FROM authors").await, 1);
 }
 
+/// Runs `first` in a transaction left open, then `second` from another session, which
+/// must wait for `first`'s locks; commits `first` and returns how `second` ended.
+async fn after_a_concurrent_commit(
+    db: &TestDatabase,
+    first: &str,
+    second: String,
+) -> Result<usize, Error> {
+    let mut first_session = writer(db).await;
+    first_session
+        .batch_execute(&format!("BEGIN; {first}"))
+        .await
+        .expect(first);
+    let mut second_session = writer(db).await;
+    let second = tokio::spawn(async move { run(&mut second_session, &second).await });
+    until_a_session_waits_for_a_lock(db).await;
+    first_session.batch_execute("COMMIT").await.expect("commit");
+    second.await.expect("task")
+}
+
 #[tokio::test]
 async fn an_article_written_while_its_author_is_deleted_fails_after_the_delete_commits() {
     let db = TestDatabase::new().await;
     let author = new_author(&db, "leaving").await;
-    let mut deleting = writer(&db).await;
-    deleting
-        .batch_execute(&format!("BEGIN; DELETE FROM authors WHERE id = {author}"))
-        .await
-        .expect("delete");
-
-    let mut writing = writer(&db).await;
-    let sql = insert_article(author);
-    let write = tokio::spawn(async move { run(&mut writing, &sql).await });
-    until_a_session_waits_for_a_lock(&db).await;
-    deleting.batch_execute("COMMIT").await.expect("commit");
-
-    assert_foreign_key_violation(write.await.expect("task"), "insert after the delete");
+    let write = after_a_concurrent_commit(
+        &db,
+        &format!("DELETE FROM authors WHERE id = {author}"),
+        insert_article(author),
+    )
+    .await;
+    assert_foreign_key_violation(write, "insert after the delete");
     assert_eq!(db.count("SELECT count(*) AS count FROM articles").await, 0);
 }
 
@@ -169,19 +182,13 @@ async fn an_article_written_while_its_author_is_deleted_fails_after_the_delete_c
 async fn an_author_deleted_while_an_article_names_it_fails_after_the_article_commits() {
     let db = TestDatabase::new().await;
     let author = new_author(&db, "staying").await;
-    let mut writing = writer(&db).await;
-    writing
-        .batch_execute(&format!("BEGIN; {}", insert_article(author)))
-        .await
-        .expect("insert");
-
-    let mut deleting = writer(&db).await;
-    let sql = format!("DELETE FROM authors WHERE id = {author}");
-    let delete = tokio::spawn(async move { run(&mut deleting, &sql).await });
-    until_a_session_waits_for_a_lock(&db).await;
-    writing.batch_execute("COMMIT").await.expect("commit");
-
-    assert_foreign_key_violation(delete.await.expect("task"), "delete after the insert");
+    let delete = after_a_concurrent_commit(
+        &db,
+        &insert_article(author),
+        format!("DELETE FROM authors WHERE id = {author}"),
+    )
+    .await;
+    assert_foreign_key_violation(delete, "delete after the insert");
     assert_eq!(
         db.count(&format!(
             "SELECT count(*) AS count FROM articles JOIN authors ON authors.id = author_id \
