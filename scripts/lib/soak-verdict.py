@@ -18,9 +18,11 @@ The checks (one failure each):
   - every write answered as expected (create 201, update 200, delete 200);
   - every created article reads back through the API as expected: deleted_at set when the
     soak deleted it, null otherwise;
-  - memory stopped growing: the mean of the last third of the samples is not above the mean
-    of the second third by both more than 20% and more than 10 MB (the means rounded to
-    0.1 MB, as the table shows them).
+  - memory does not grow with the reads served: once the cache has filled (the first third
+    of the samples), resident memory's trend (a least-squares line through the rest) rises
+    by at most MAX_BYTES_PER_READ for each read wrk made. A leak of a few bytes a request
+    (every request's histogram sample once was 17) shows there however large the cache is;
+    a fixed margin in MB would hide it behind the cache's size.
 """
 
 import argparse
@@ -33,6 +35,11 @@ import urllib.error
 import urllib.request
 
 WRK_ERRORS = re.compile(r"Non-2xx|Socket errors")
+# Resident memory may rise this much per read once the cache is full. Measured in 60 s
+# soaks: -0.11 to +0.03 bytes a read without a leak; 18.1 to 19.9 with the one every
+# request's histogram sample made (docs/PERFORMANCE.md, "Fixed along the way").
+MAX_BYTES_PER_READ = 4
+SAMPLE_SECONDS = 5
 CONDITIONAL_OK = {"200", "304"}
 WRITES_OK = {"create 201", "update 200", "delete 200"}
 
@@ -78,14 +85,19 @@ def deleted_at(base, token, article_id):
 
 
 def memory(samples_kb):
-    """first, last, max, mean of the 2nd third, mean of the last third (MB, rounded to 0.1)."""
+    """first, last and max (MB), and the trend after the first third (bytes per second)."""
     mb = [kb / 1024 for kb in samples_kb]
-    n = len(mb)
-    third = n // 3
-    second = sum(mb[third : 2 * third]) / (third or 1)
-    last_third = sum(mb[2 * third :]) / ((n - 2 * third) or 1)
-    values = (mb[0] if mb else 0, mb[-1] if mb else 0, max(mb + [0]), second, last_third)
-    return [round(v, 1) for v in values]
+    settled = samples_kb[len(samples_kb) // 3 :]
+    n = len(settled)
+    slope = 0.0
+    if n >= 2:
+        mean_x = (n - 1) / 2
+        mean_y = sum(settled) / n
+        slope = sum((x - mean_x) * (y - mean_y) for x, y in enumerate(settled)) / sum(
+            (x - mean_x) ** 2 for x in range(n)
+        )
+    bytes_per_second = slope * 1024 / SAMPLE_SECONDS
+    return mb[0] if mb else 0, mb[-1] if mb else 0, max(mb + [0]), bytes_per_second
 
 
 def main():
@@ -160,10 +172,20 @@ def main():
 
     # Memory.
     samples = [int(s) for s in lines(path("rss")) if s.strip()]
-    first, last, peak, second_third, last_third = memory(samples)
-    growing = last_third > second_third * 1.2 and last_third - second_third > 10
-    if growing:
-        say(f"resident memory still growing: mean of the 2nd third {second_third:.1f} MB, of the last third {last_third:.1f} MB")
+    first, last, peak, bytes_per_second = memory(samples)
+    try:
+        per_read = bytes_per_second / float(rate)
+    except (ValueError, ZeroDivisionError):
+        per_read = 0.0
+    growing = per_read > MAX_BYTES_PER_READ
+    if len(samples) < 6:
+        say(f"{len(samples)} memory samples cannot show a trend: soak at least 30 s")
+        failures += 1
+    elif growing:
+        say(
+            f"resident memory grows with the reads: {bytes_per_second / 1024:.1f} KiB/s after the first third, "
+            f"{per_read:.2f} bytes a read (at most {MAX_BYTES_PER_READ})"
+        )
         failures += 1
 
     urls = len(lines(path("urls")))
@@ -174,7 +196,7 @@ def main():
 | conditional reads (If-None-Match) | {conditional} |
 | admin writes | {written} |
 | writes visible afterwards | {len(created) - missing} of {len(created)} created articles as expected ({len(deleted)} deleted and marked) |
-| resident memory (MB) | first {first:.1f}, last {last:.1f}, max {peak:.1f}; mean of 2nd third {second_third:.1f}, last third {last_third:.1f}; still growing: {"yes" if growing else "no"} |
+| resident memory (MB) | first {first:.1f}, last {last:.1f}, max {peak:.1f}; after the first third {bytes_per_second / 1024:+.1f} KiB/s, {per_read:+.2f} bytes a read; grows with reads: {"yes" if growing else "no"} |
 """
     os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
     with open(args.out, "w", encoding="utf-8") as f:
