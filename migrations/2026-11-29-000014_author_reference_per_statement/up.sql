@@ -63,8 +63,9 @@ BEGIN
 END;
 $$;
 
--- Transition tables cannot go with a column list (UPDATE OF author_id), so every UPDATE
--- checks its rows; for an edit that keeps the author that is one locked lookup.
+-- A trigger with a transition table has one event and no column list (PostgreSQL's rule):
+-- hence a trigger per event, and every UPDATE checks its rows, not only those whose
+-- author changed; for an edit that keeps the author that is one locked lookup.
 CREATE TRIGGER articles_author_exists_on_insert
     AFTER INSERT ON articles REFERENCING NEW TABLE AS written
     FOR EACH STATEMENT EXECUTE FUNCTION engfeed_check_article_authors();

@@ -141,8 +141,9 @@ const REMEMBERED_NEGOTIATIONS: usize = 8;
 thread_local! {
     /// The latest `Accept-Encoding` values negotiated on this thread, newest first, and the
     /// coding each gave. Clients send a handful of distinct values; parsing and negotiating
-    /// one was 4% of a cached gzip hit's samples.
-    static NEGOTIATED: RefCell<VecDeque<(HeaderValue, Encoding)>> =
+    /// one was 4% of a cached gzip hit's samples. Copies: a request's `HeaderValue` shares
+    /// its whole head, which remembering it would keep alive.
+    static NEGOTIATED: RefCell<VecDeque<(Box<[u8]>, Encoding)>> =
         const { RefCell::new(VecDeque::new()) };
 }
 
@@ -158,12 +159,13 @@ fn negotiate_encoding(req: &HttpRequest) -> Encoding {
         return negotiate(req);
     }
     NEGOTIATED.with_borrow_mut(|negotiated| {
-        if let Some((_, encoding)) = negotiated.iter().find(|(seen, _)| seen == value) {
+        let value = value.as_bytes();
+        if let Some((_, encoding)) = negotiated.iter().find(|(seen, _)| **seen == *value) {
             return *encoding;
         }
         let encoding = negotiate(req);
         negotiated.truncate(REMEMBERED_NEGOTIATIONS - 1);
-        negotiated.push_front((value.clone(), encoding));
+        negotiated.push_front((value.into(), encoding));
         encoding
     })
 }
