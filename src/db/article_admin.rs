@@ -16,7 +16,9 @@ use super::models::{
     ArticleInsert, ArticleRow, AuthorRow, RecordMetaRow, into_record, record_query, values_of,
 };
 use super::schema::articles;
-use crate::domain::{ArticleRecord, ChangedFacets, FieldError, NewArticle, Precondition};
+use crate::domain::{
+    ArticleRecord, ChangedFacets, FieldError, NewArticle, Precondition, new_public_id,
+};
 
 /// Why a write did not happen.
 #[derive(Debug, thiserror::Error)]
@@ -62,7 +64,7 @@ pub async fn create(
         let published_at = article.published_at.unwrap_or(now);
         let id: i64 = diesel::insert_into(articles::table)
             .values(ArticleInsert {
-                public_id: article.public_id.unwrap_or_else(Uuid::new_v4),
+                public_id: article.public_id.unwrap_or_else(new_public_id),
                 import_key: None,
                 deleted_at: None,
                 edited_since_import: true,

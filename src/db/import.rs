@@ -14,7 +14,7 @@ use super::authors;
 use super::level_sql::DbLevel;
 use super::schema::articles;
 pub use crate::domain::ImportReport;
-use crate::domain::{ArticleFacets, ChangedFacets, Level, NewArticle};
+use crate::domain::{ArticleFacets, ChangedFacets, Level, NewArticle, new_public_id};
 
 /// What an import does with an article an editor changed since the last import.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -434,7 +434,7 @@ impl<'a> NewRows<'a> {
         updated_at: DateTime<Utc>,
     ) {
         self.public_id
-            .push(article.public_id.unwrap_or_else(Uuid::new_v4));
+            .push(article.public_id.unwrap_or_else(new_public_id));
         self.import_key.push(import_key(article));
         self.columns.push(
             article,

@@ -184,10 +184,19 @@ macro_rules! text_accessors {
 }
 text_accessors!(ArticleTitle, Summary, Source, ArticleUrl, ContentHtml);
 
+/// The public id of an article that comes without one: a UUIDv7, so that ids made later sort
+/// later and the unique index on `public_id` grows at its right edge. With random (v4) ids,
+/// every insert landed on a random leaf page, which costs more the more the index outgrows
+/// memory (docs/PERFORMANCE.md, "Imports and memory").
+pub fn new_public_id() -> Uuid {
+    Uuid::now_v7()
+}
+
 /// An article as an import or an admin submits it, every field already validated.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewArticle {
-    /// Set when the article already has a public id elsewhere (an export being re-imported).
+    /// Set when the article already has a public id elsewhere (an export being re-imported);
+    /// else [`new_public_id`] makes one.
     pub public_id: Option<Uuid>,
     pub title: ArticleTitle,
     pub summary: Summary,
@@ -307,6 +316,12 @@ impl Precondition {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn public_ids_made_later_sort_later() {
+        let ids: Vec<Uuid> = (0..10_000).map(|_| new_public_id()).collect();
+        assert!(ids.windows(2).all(|pair| pair[0] < pair[1]));
+    }
 
     #[test]
     fn deep_nesting_is_refused_before_parsing_and_loose_html_is_not() {

@@ -29,7 +29,7 @@ mod token;
 
 pub use article::{
     Article, ArticleRecord, ArticleTitle, ArticleUrl, AuthorRef, ContentHtml, NewArticle,
-    Precondition, ReadMinutes, Source, Summary, Tombstone,
+    Precondition, ReadMinutes, Source, Summary, Tombstone, new_public_id,
 };
 pub use article_input::ArticleInput;
 pub use article_query::{ArticleFilter, ArticleQuery, Cursor, Listing};
