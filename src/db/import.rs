@@ -809,10 +809,11 @@ fn is_unchanged(stored: &Stored, article: &NewArticle, author_id: Option<i64>) -
 fn import_digest(article: &NewArticle, author_id: Option<i64>) -> Vec<u8> {
     use sha2::{Digest, Sha256};
     let mut hasher = Sha256::new();
+    let mut length = itoa::Buffer::new();
     // Each field is `<bytes>:<text>` or `-` (absent): no two items are written alike.
     let mut field = |value: Option<&[u8]>| match value {
         Some(bytes) => {
-            hasher.update(bytes.len().to_string());
+            hasher.update(length.format(bytes.len()));
             hasher.update(b":");
             hasher.update(bytes);
         }
@@ -958,10 +959,11 @@ fn body_digest(article: &NewArticle) -> Vec<u8> {
 fn digest(fields: &[Option<&str>]) -> Vec<u8> {
     use sha2::{Digest, Sha256};
     let mut hasher = Sha256::new();
+    let mut length = itoa::Buffer::new();
     for field in fields {
         match field {
             Some(text) => {
-                hasher.update(text.len().to_string());
+                hasher.update(length.format(text.len()));
                 hasher.update(b":");
                 hasher.update(text);
             }
