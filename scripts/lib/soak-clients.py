@@ -1,8 +1,8 @@
 """The soak's clients beside wrk: feed revalidations and admin writes, each at a set pace.
 
-    SOAK_TOKEN=TOKEN python3 soak-clients.py --dir WORKDIR --seconds N
+    SOAK_TOKEN=TOKEN python3 soak-clients.py --dir WORKDIR --base URL --seconds N
 
-Reads the feed URLs from WORKDIR/urls. For N seconds, on one keep-alive connection each:
+Reads the feed URLs (all under URL) from WORKDIR/urls. For N seconds, on one keep-alive connection each:
   - revalidates the feeds in turn with If-None-Match (the ETag each last answered),
     REVALIDATIONS_PER_SECOND of them a second, like a fleet of feed readers;
   - creates an article CREATES_PER_SECOND times a second (intermediate, source "Soak", by
@@ -123,12 +123,13 @@ def write(base, token, deadline, workdir):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--dir", required=True)
+    parser.add_argument("--base", required=True)
     parser.add_argument("--seconds", type=float, required=True)
     args = parser.parse_args()
     token = os.environ["SOAK_TOKEN"]
+    base = args.base
     with open(os.path.join(args.dir, "urls"), encoding="utf-8") as f:
         urls = [line.strip() for line in f if line.strip()]
-    base = urllib.parse.urlsplit(urls[0])._replace(path="", query="", fragment="").geturl()
     deadline = time.monotonic() + args.seconds
     clients = [
         threading.Thread(
