@@ -36,6 +36,17 @@ pub struct ChangedFacets {
 }
 
 impl ChangedFacets {
+    /// A change that touched more distinct kinds of article than this is not described
+    /// article by article: caches drop every document (checking each cached feed against
+    /// it would cost more than rendering them again), and other instances are told that
+    /// anything may have changed. Only its levels, authors and sources are still read.
+    pub const MAX_DESCRIBED_ARTICLES: usize = 256;
+
+    /// Whether the change is small enough to be checked against each cached feed.
+    pub fn is_described(&self) -> bool {
+        self.articles.len() <= Self::MAX_DESCRIBED_ARTICLES
+    }
+
     pub fn of<'a>(articles: impl IntoIterator<Item = &'a Article>) -> Self {
         let mut changed = Self::default();
         for article in articles {

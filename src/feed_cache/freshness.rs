@@ -19,8 +19,8 @@ use crate::domain::{ArticleFilter, ChangedFacets, FeedScope};
 
 /// Changes kept for checking. A feed last known current further back is rendered anew
 /// (it has not been asked for through that many changes). With at most
-/// [`super::MAX_DESCRIBED_ARTICLES`] (256) articles a change, the log holds at most 64k article
-/// descriptions: a few MB.
+/// [`ChangedFacets::MAX_DESCRIBED_ARTICLES`] (256) articles a change, the log holds at
+/// most 64k article descriptions: a few MB.
 const KEPT_CHANGES: usize = 256;
 
 /// What a feed document shows, as changes are checked against it.

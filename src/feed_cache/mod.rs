@@ -29,10 +29,6 @@ use freshness::ChangeLog;
 pub use freshness::Shows;
 pub use representation::{Encoding, RenderedFeed, cache_control};
 
-/// A change that touched more distinct kinds of article than this drops everything: checking
-/// every cached feed against it would cost more than rendering them again.
-const MAX_DESCRIBED_ARTICLES: usize = 256;
-
 /// The hit counter's handle, looked up once.
 fn hits() -> &'static metrics::Counter {
     static HITS: std::sync::OnceLock<metrics::Counter> = std::sync::OnceLock::new();
@@ -92,7 +88,7 @@ impl FeedCache {
     /// These articles changed: the documents that may show them are rendered anew, the
     /// others kept.
     pub fn articles_changed(&self, changed: &ChangedFacets) {
-        if changed.articles.len() > MAX_DESCRIBED_ARTICLES {
+        if !changed.is_described() {
             self.catalogue_changed();
         } else if !changed.is_empty() {
             self.changes.record(changed.clone());
