@@ -6,6 +6,7 @@ mod admin_auth;
 mod admin_authors;
 mod admin_import;
 mod admin_validation;
+mod article_checks;
 mod author_reference;
 mod cached_hits;
 mod cli;
