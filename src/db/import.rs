@@ -714,12 +714,12 @@ async fn free_seconds_down_from(
 /// Changed articles' facets, with authors still as row ids.
 ///
 /// A change of more than [`ChangedFacets::MAX_DESCRIBED_ARTICLES`] kinds of article is
-/// not described article by article (caches drop every document, other instances hear
-/// that anything may have changed); all that is still read from it is which levels,
-/// authors and sources it touched (the WebSub pings). So past that many, an article is
-/// kept only if it brings one of those not seen yet. An import of 100,000 new articles
-/// otherwise built about 90,000 facets, each with its author's name and slug, only for
-/// them to be dropped: 0.3 s per 100k (docs/PERFORMANCE.md).
+/// not described article by article (every instance's cache drops every document); all
+/// that is still read from it is which levels, authors and sources it touched (the WebSub
+/// pings). So past that many, an article is kept only if it brings one of those not seen
+/// yet. An import of 100,000 new articles otherwise built about 90,000 facets, each with
+/// its author's name and slug, only for them to be dropped: 0.3 s per 100k
+/// (docs/PERFORMANCE.md).
 #[derive(Default)]
 struct Touched<'a> {
     articles: HashSet<TouchedArticle<'a>>,

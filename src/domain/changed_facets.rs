@@ -37,9 +37,9 @@ pub struct ChangedFacets {
 
 impl ChangedFacets {
     /// A change that touched more distinct kinds of article than this is not described
-    /// article by article: caches drop every document (checking each cached feed against
-    /// it would cost more than rendering them again), and other instances are told that
-    /// anything may have changed. Only its levels, authors and sources are still read.
+    /// article by article: caches, this instance's and the others' (by NOTIFY), drop
+    /// every document, since checking each cached feed against it would cost more than
+    /// rendering them again. Only its levels, authors and sources are still read.
     pub const MAX_DESCRIBED_ARTICLES: usize = 256;
 
     /// Whether the change is small enough to be checked against each cached feed.
