@@ -306,6 +306,42 @@ async fn each_write_announces_exactly_the_documents_whose_bytes_changed() {
     })
     .await;
 
+    // More kinds of article than a change describes one by one (the import then keeps
+    // only what brings a new level, author or source): the authors and the source that
+    // appear only in the articles it writes last must still be announced.
+    assert_announces_exactly_what_changed(&app, &hub, "large import", async {
+        let catalogue: Vec<serde_json::Value> = (0..300usize)
+            .map(|i| {
+                let author = if i < 20 {
+                    format!("Late Author {i}")
+                } else {
+                    format!("Bulk Author {}", i % 20)
+                };
+                let source = if i < 5 {
+                    "Late Source"
+                } else {
+                    ["Stripe", "AWS", "Fly"][i % 3]
+                };
+                let level = ["beginner", "intermediate", "advanced"][i % 3];
+                json!({
+                    "title": format!("Bulk article {i}"),
+                    "summary": "Imported in bulk.",
+                    "author": author,
+                    "level": level,
+                    "read_minutes": i + 1,
+                    "includes_code": i % 2 == 0,
+                    "has_summary": true,
+                    "source": source
+                })
+            })
+            .collect();
+        let imported = app
+            .send_json(Method::POST, "/import", &token, &json!(catalogue))
+            .await;
+        assert_eq!(imported.status(), 200);
+    })
+    .await;
+
     assert_announces_exactly_what_changed(&app, &hub, "delete", async {
         app.delete_article(&token, &id).await;
     })
