@@ -94,6 +94,12 @@ free_port() {
     python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
 }
 
+# Benchmark arithmetic, for the bench-* scripts.
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f\n", a / b}'; } # A B -> A / B
+median() { # numbers on stdin, one a line -> their median
+    sort -g | awk '{v[NR] = $1} END {print (NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2)}'
+}
+
 # tcp_answers HOST PORT: something accepts TCP connections there (1 s at most).
 tcp_answers() {
     # shellcheck disable=SC2016  # $1 and $2 belong to the inner bash

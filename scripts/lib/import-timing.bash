@@ -9,7 +9,7 @@
 #                              (every article unchanged); sets import_s, copy_s and
 #                              reimport_s (wall seconds). Each of the first two starts from
 #                              a CHECKPOINT, when the role may ask for one.
-#   add A B, ratio A B         sums and ratios of such figures
+#   add A B                    sums such figures (ratio and median: common.bash)
 
 seconds_of() { # command... -> prints its wall time in seconds on stdout, its output to stderr
     local start end
@@ -19,7 +19,6 @@ seconds_of() { # command... -> prints its wall time in seconds on stdout, its ou
     awk -v s="$start" -v e="$end" 'BEGIN {printf "%.3f\n", e - s}'
 }
 add() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.3f\n", a + b}'; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f\n", a / b}'; }
 
 checkpoint() { "$psql" -XqAt -d "$DATABASE_URL" -c "CHECKPOINT" >/dev/null 2>&1 || true; }
 
