@@ -1,7 +1,7 @@
 """The verdict of scripts/soak, from what the soak left in its work directory.
 
     SOAK_TOKEN=TOKEN python3 soak-verdict.py --dir WORKDIR --base URL --seconds N \
-        --connections C --out SOAK_OUT
+        --connections C --binary ENGFEED_BIN --out SOAK_OUT
 
 Reads, in WORKDIR: wrk-quiet.out (wrk's report of the reads without writes), wrk.out
 (wrk's report of the reads under writes), conditional.codes (one HTTP status a line),
@@ -106,6 +106,8 @@ def main():
     parser.add_argument("--base", required=True)
     parser.add_argument("--seconds", required=True)
     parser.add_argument("--connections", required=True)
+    # Named in the table: a debug build's rates are a check, not a speed figure.
+    parser.add_argument("--binary", required=True)
     parser.add_argument("--out", required=True)
     args = parser.parse_args()
     token = os.environ["SOAK_TOKEN"]
@@ -191,6 +193,7 @@ def main():
     urls = len(lines(path("urls")))
     table = f"""| soak ({args.seconds}s, loopback) | result |
 |---|---|
+| engfeed binary | `{args.binary}` |
 | feed reads (wrk, {args.connections} connections, {urls} URLs) | {requests} requests, {rate}/s, {len(wrk_errors)} error lines |
 | reads under writes | {under_writes} |
 | conditional reads (If-None-Match) | {conditional} |
